@@ -1,0 +1,77 @@
+"""Read annotation files: YAML front matter between ``---`` lines, then Markdown text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from explorer.problems import Problem
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True)
+class AnnotationFile:
+    """The parsed front matter and text of one annotation file."""
+
+    path: Path
+    id: str
+    fields: dict
+    text: str
+
+
+def read_annotation(path: Path) -> tuple[AnnotationFile | None, list[Problem]]:
+    """Parse one annotation file; on failure return ``None`` and the problems.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "femur.md"
+    >>> _ = p.write_text("---\\nname: Femur\\n---\\nThe thigh bone.\\n")
+    >>> read_annotation(p)[0].fields
+    {'name': 'Femur'}
+    """
+    problems: list[Problem] = []
+    if not ID_PATTERN.match(path.stem):
+        problems.append(Problem(path, None, f"file name {path.stem!r} is not a valid id (lowercase letters, digits, _)"))
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return None, [Problem(path, None, f"not UTF-8 text ({error.reason} at byte {error.start})")]
+    match = re.match(r"^---[ \t]*\n(.*?)\n---[ \t]*\n?(.*)$", content, re.DOTALL)
+    if not match:
+        return None, problems + [Problem(path, None, "no front matter: the file must start with a '---' block")]
+    try:
+        fields = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 2})" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        return None, problems + [Problem(path, None, f"front matter is not valid YAML{where}: {problem}")]
+    if not isinstance(fields, dict):
+        return None, problems + [Problem(path, None, "front matter must be a mapping of fields")]
+    if problems:
+        return None, problems
+    return AnnotationFile(path, path.stem, fields, match.group(2).strip()), []
+
+
+def check_fields(annotation: AnnotationFile, schema: dict[str, tuple[type, bool]]) -> list[Problem]:
+    """Check field presence and types against ``schema`` (name -> (type, required)); flag unknown fields."""
+    problems = []
+    for name, (kind, required) in schema.items():
+        value = annotation.fields.get(name)
+        if value is None:
+            if required:
+                problems.append(Problem(annotation.path, name, "missing"))
+        elif not isinstance(value, kind) or (kind is list and not all(isinstance(v, str) for v in value)):
+            expected = "a list of strings" if kind is list else f"a {kind.__name__}"
+            problems.append(Problem(annotation.path, name, f"must be {expected}, got {value!r}"))
+        elif kind is str and not value.strip():
+            problems.append(Problem(annotation.path, name, "is empty"))
+    for name in sorted(set(annotation.fields) - set(schema)):
+        problems.append(Problem(annotation.path, name, f"unknown field (known: {', '.join(schema)})"))
+    return problems

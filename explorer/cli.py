@@ -1,0 +1,156 @@
+"""The ``knee-explorer`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from explorer.atlas import default_root, load_atlas
+from explorer.problems import AtlasError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 problems found, 2 bad usage)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except AtlasError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    except (KeyError, ValueError, OSError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"knee-explorer {args.command}: {message}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="knee-explorer", description="Interactive 3D anatomy explorer of the knee.")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="folder holding annotations/ and meshes/ (default: $KNEE_EXPLORER_ROOT or this checkout)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    validate = commands.add_parser("validate", help="check annotations, meshes and provenance; exit 1 listing problems",
+                                   description="Check every annotation, mesh, checksum and provenance entry.")
+    validate.set_defaults(run=_validate)
+
+    listing = commands.add_parser("list", help="list structures with their group and linked pain causes",
+                                  description="List structures with their group and linked pain causes.")
+    listing.add_argument("--json", action="store_true", help="print a machine-readable JSON list")
+    listing.set_defaults(run=_list)
+
+    credits = commands.add_parser("credits", help="print the attribution that exports must carry",
+                                  description="Print each mesh's licence and the attribution exports must carry.")
+    credits.set_defaults(run=_credits)
+
+    build = commands.add_parser("build-meshes", help="rebuild meshes/ from the open source data",
+                                description="Rebuild the MRI-derived meshes and meshes/PROVENANCE.toml from the "
+                                            "source data, checking each source's sha256.")
+    build.add_argument("--data-dir", type=Path, default=None,
+                       help="folder with mskt-knee/ and myo-sim-leg/ (default: ../shared/data next to the checkout)")
+    build.add_argument("--fetch", action="store_true", help="download the source packages into --data-dir first")
+    build.add_argument("--out", type=Path, default=None, help="output folder (default: meshes/ of the atlas root)")
+    build.set_defaults(run=_build)
+
+    render = commands.add_parser("render", help="render the scene to a PNG file",
+                                 description="Render the default scene off-screen to a PNG file.")
+    render.add_argument("output", type=Path, help="PNG file to write")
+    render.add_argument("--view", default="anterior", help="anterior, posterior, medial, lateral or superior")
+    render.add_argument("--size", default="1600x1200", help="WIDTHxHEIGHT in pixels")
+    render.set_defaults(run=_render)
+
+    serve = commands.add_parser("serve", help="start the explorer in the browser and print its URL",
+                                description="Serve the explorer on localhost and print its URL.")
+    serve.add_argument("--port", type=int, default=5006, help="port to listen on (default 5006)")
+    serve.add_argument("--show", action="store_true", help="also open a browser tab")
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def _validate(args) -> int:
+    atlas = load_atlas(args.root)
+    print(f"ok: {len(atlas.structures)} structures, {len(atlas.causes)} pain causes, "
+          f"{sum(s.mesh is not None for s in atlas.structures.values())} meshes, {atlas.triangle_count} triangles")
+    return 0
+
+
+def _list(args) -> int:
+    atlas = load_atlas(args.root, meshes=False)
+    rows = [
+        {
+            "id": s.id, "name": s.name, "group": s.group, "mesh": s.mesh_file,
+            "license": s.provenance.license if s.provenance else None,
+            "schematic": s.schematic, "pain_causes": list(s.causes),
+        }
+        for s in atlas.structures.values()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for group in atlas.groups.values():
+        members = [r for r in rows if r["group"] == group.id]
+        if members:
+            print(f"{group.name}:")
+        for row in members:
+            causes = ", ".join(atlas.causes[c].name for c in row["pain_causes"]) or "-"
+            print(f"  {row['id']:26s} {row['name']:28s} causes: {causes}")
+    return 0
+
+
+def _credits(args) -> int:
+    atlas = load_atlas(args.root, meshes=False)
+    print("Attribution (exports must carry these lines):")
+    for line in atlas.credits():
+        print(f"  {line}")
+    print("\nPer mesh:")
+    for s in atlas.structures.values():
+        if s.provenance:
+            kind = "schematic" if s.schematic else "measured"
+            print(f"  {s.mesh_file:30s} {s.provenance.license:20s} {kind:10s} provenance: {s.provenance.provenance}")
+    return 0
+
+
+def _build(args) -> int:
+    from explorer.build.meshes import build_meshes
+    from explorer.build.sources import SourceError, fetch
+
+    root = args.root or default_root()
+    data_dir = args.data_dir or root.parent / "shared" / "data"
+    out = args.out or root / "meshes"
+    try:
+        if args.fetch:
+            fetch(data_dir)
+        reports = build_meshes(data_dir, out)
+    except SourceError as error:
+        print(f"knee-explorer build-meshes: {error}", file=sys.stderr)
+        return 1
+    print(f"{len(reports)} meshes, {sum(r.triangles for r in reports)} triangles written to {out}")
+    return 0
+
+
+def _render(args) -> int:
+    from explorer.scene import KneeScene
+
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--size {args.size!r} is not WIDTHxHEIGHT") from None
+    scene = KneeScene(load_atlas(args.root), off_screen=True, window_size=(width, height))
+    scene.view(args.view).screenshot(args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _serve(args) -> int:
+    from explorer.app import serve
+
+    serve(load_atlas(args.root), port=args.port, show=args.show)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

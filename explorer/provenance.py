@@ -1,0 +1,81 @@
+"""The provenance file of the meshes: source, licence, checksum and history of each."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from explorer.problems import Problem
+
+PROVENANCE_FILE = "PROVENANCE.toml"
+PROVENANCE_LEVELS = ("verified", "inferred", "unknown")
+_SPDX = re.compile(r"^[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_REQUIRED = {"file": str, "sha256": str, "license": str, "provenance": str, "schematic": bool,
+             "modifications": str, "attribution": str, "sources": list}
+
+
+@dataclass(frozen=True)
+class MeshProvenance:
+    """Where one mesh comes from, under which licence, and what was done to it."""
+
+    key: str
+    file: str
+    sha256: str
+    license: str
+    provenance: str
+    schematic: bool
+    modifications: str
+    attribution: str
+    sources: tuple[dict, ...]
+
+
+def read_provenance(mesh_dir: Path) -> tuple[dict[str, MeshProvenance], list[Problem]]:
+    """Read ``mesh_dir/PROVENANCE.toml``; return entries by mesh file name, and problems.
+
+    Examples
+    --------
+    >>> entries, problems = read_provenance(Path("meshes"))  # doctest: +SKIP
+    """
+    path = mesh_dir / PROVENANCE_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, [Problem(path, None, "provenance file missing")]
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        return {}, [Problem(path, None, f"not valid TOML: {error}")]
+    entries: dict[str, MeshProvenance] = {}
+    problems: list[Problem] = []
+    for key, entry in data.items():
+        entry_problems = _check_entry(path, key, entry)
+        problems += entry_problems
+        if not entry_problems:
+            fields = {name: entry[name] for name in _REQUIRED}
+            fields["sources"] = tuple(entry["sources"])
+            entries[entry["file"]] = MeshProvenance(key=key, **fields)
+    return entries, problems
+
+
+def _check_entry(path: Path, key: str, entry: object) -> list[Problem]:
+    if not isinstance(entry, dict):
+        return [Problem(path, key, "must be a table")]
+    problems = [
+        Problem(path, f"{key}.{name}", f"missing or not a {kind.__name__}")
+        for name, kind in _REQUIRED.items()
+        if not isinstance(entry.get(name), kind)
+    ]
+    if problems:
+        return problems
+    if not _SPDX.match(entry["license"]):
+        problems.append(Problem(path, f"{key}.license", f"{entry['license']!r} is not an SPDX licence expression"))
+    if entry["provenance"] not in PROVENANCE_LEVELS:
+        problems.append(Problem(path, f"{key}.provenance", f"{entry['provenance']!r} is not one of {', '.join(PROVENANCE_LEVELS)}"))
+    if not _SHA256.match(entry["sha256"]):
+        problems.append(Problem(path, f"{key}.sha256", "must be 64 lowercase hex digits"))
+    if not entry["sources"]:
+        problems.append(Problem(path, f"{key}.sources", "lists no source"))
+    if not entry["attribution"].strip() or not entry["modifications"].strip():
+        problems.append(Problem(path, key, "attribution and modifications must not be empty"))
+    return problems

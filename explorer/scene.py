@@ -1,0 +1,202 @@
+"""One scene model over a :class:`pyvista.Plotter`, shared by notebooks, exports and the app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pyvista as pv
+
+from explorer.atlas import Atlas, load_atlas
+from explorer.views import VIEWS
+
+HIGHLIGHT_COLOUR = "#ffd21f"
+GHOST_OPACITY = 0.12
+#: A press and release further apart than this (pixels) is a drag, not a click.
+CLICK_TOLERANCE_PX = 4
+
+
+class KneeScene:
+    """The atlas's structures as actors in a PyVista plotter, with the explorer's controls.
+
+    Parameters
+    ----------
+    atlas
+        The atlas to show; :func:`explorer.load_atlas` by default.
+    plotter
+        An existing plotter to draw into; a new one is made otherwise.
+    off_screen
+        Render without a window (screenshots, tests, servers).
+    window_size
+        Width and height in pixels.
+
+    Examples
+    --------
+    >>> scene = KneeScene(off_screen=True, window_size=(320, 240))
+    >>> scene.hide("cartilage").view("posterior").screenshot().shape
+    (240, 320, 3)
+    """
+
+    def __init__(self, atlas: Atlas | None = None, plotter: pv.Plotter | None = None, *,
+                 off_screen: bool | None = None, window_size: tuple[int, int] = (1024, 768),
+                 background: str = "white"):
+        self.atlas = atlas if atlas is not None else load_atlas()
+        if plotter is None and off_screen and not os.environ.get("DISPLAY"):
+            # Without an X server, go straight to EGL instead of failing over from X with a warning.
+            os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+        self.plotter = plotter if plotter is not None else pv.Plotter(off_screen=off_screen, window_size=list(window_size))
+        self.plotter.set_background(background)
+        self.actors: dict[str, pv.Actor] = {}
+        for structure in self.atlas.structures.values():
+            if structure.mesh is None:
+                continue
+            actor = self.plotter.add_mesh(structure.mesh, color=structure.colour, smooth_shading=True,
+                                          specular=0.2, name=structure.id, pickable=True)
+            self.actors[structure.id] = actor
+        self.selected: str | None = None
+        self._label_actor = None
+        self._press_position: tuple[int, int] | None = None
+        self.view("anterior")
+
+    # which structures --------------------------------------------------------------
+    def resolve(self, *ids: str) -> list[str]:
+        """Expand structure and group ids into structure ids that have actors.
+
+        Raises
+        ------
+        KeyError
+            Naming an id that is neither a structure nor a group.
+        """
+        resolved: list[str] = []
+        for item in ids:
+            if item in self.atlas.groups:
+                resolved += [s.id for s in self.atlas.in_group(item) if s.id in self.actors]
+            elif item in self.atlas.structures:
+                if item in self.actors:
+                    resolved.append(item)
+            else:
+                raise KeyError(f"unknown structure or group id {item!r}")
+        return resolved
+
+    @property
+    def visible(self) -> list[str]:
+        """Ids of the structures currently shown."""
+        return [sid for sid, actor in self.actors.items() if actor.visibility]
+
+    def show_structures(self, *ids: str) -> "KneeScene":
+        """Show structures or groups (all when no id is given)."""
+        for sid in self.resolve(*ids) if ids else self.actors:
+            self.actors[sid].visibility = True
+        return self
+
+    def hide(self, *ids: str) -> "KneeScene":
+        """Hide structures or groups."""
+        for sid in self.resolve(*ids):
+            self.actors[sid].visibility = False
+        return self
+
+    def isolate(self, *ids: str) -> "KneeScene":
+        """Show only these structures or groups."""
+        keep = set(self.resolve(*ids))
+        for sid, actor in self.actors.items():
+            actor.visibility = sid in keep
+        return self
+
+    def set_opacity(self, opacity: float, *ids: str) -> "KneeScene":
+        """Set the opacity (0 to 1) of structures or groups (all when no id is given)."""
+        if not 0.0 <= opacity <= 1.0:
+            raise ValueError(f"opacity must be between 0 and 1, got {opacity}")
+        for sid in self.resolve(*ids) if ids else self.actors:
+            self.actors[sid].prop.opacity = opacity
+        return self
+
+    def ghost(self, *ids: str, opacity: float = GHOST_OPACITY) -> "KneeScene":
+        """Make everything but ``ids`` faint (X-ray view); with no id, ghost everything."""
+        keep = set(self.resolve(*ids))
+        for sid, actor in self.actors.items():
+            actor.prop.opacity = 1.0 if sid in keep else opacity
+        return self
+
+    def highlight(self, *ids: str, colour: str = HIGHLIGHT_COLOUR) -> "KneeScene":
+        """Colour structures or groups with the highlight colour; others get their own colours back."""
+        chosen = set(self.resolve(*ids))
+        for sid, actor in self.actors.items():
+            actor.prop.color = colour if sid in chosen else self.atlas.structures[sid].colour
+        return self
+
+    def reset(self) -> "KneeScene":
+        """Everything shown, opaque, in its own colour, seen from the front."""
+        self.select(None)
+        self.show_structures().set_opacity(1.0).highlight()
+        return self.view("anterior")
+
+    # camera --------------------------------------------------------------------------
+    def view(self, name: str, radius_mm: float = 140.0) -> "KneeScene":
+        """Look from a named side (anterior, posterior, medial, lateral, superior) at the joint."""
+        if name not in VIEWS:
+            raise KeyError(f"unknown view {name!r} (known: {', '.join(VIEWS)})")
+        camera = VIEWS[name].camera(radius_mm=radius_mm, view_angle=self.plotter.camera.view_angle)
+        self.plotter.camera_position = [camera["position"], camera["focal_point"], camera["up"]]
+        self.plotter.reset_camera_clipping_range()
+        self.plotter.render()
+        return self
+
+    # picking -------------------------------------------------------------------------
+    def pick(self, x: int, y: int) -> str | None:
+        """The id of the structure drawn at window pixel (x, y), origin bottom left, or None."""
+        picker = pv._vtk.vtkPropPicker()
+        if not picker.Pick(x, y, 0, self.plotter.renderer):
+            return None
+        picked = picker.GetActor()
+        return next((sid for sid, actor in self.actors.items() if actor is picked or actor == picked), None)
+
+    def select(self, structure_id: str | None) -> "KneeScene":
+        """Highlight one structure and label it with its name in the window (None clears)."""
+        if self._label_actor is not None:
+            self.plotter.remove_actor(self._label_actor)
+            self._label_actor = None
+        self.selected = structure_id
+        if structure_id is None:
+            return self.highlight()
+        self.highlight(structure_id)
+        self._label_actor = self.plotter.add_text(self.atlas[structure_id].name, position="upper_left",
+                                                  font_size=14, color="black", name="selection-label")
+        return self
+
+    def enable_click_selection(self, on_select: Callable[[str | None], None] | None = None) -> "KneeScene":
+        """Clicking a structure in the window selects and names it; a drag only rotates.
+
+        ``on_select`` is called with the picked id (or None for background).
+        """
+        def press(interactor, _event) -> None:
+            self._press_position = interactor.GetEventPosition()
+
+        def release(interactor, _event) -> None:
+            start, end = self._press_position, interactor.GetEventPosition()
+            self._press_position = None
+            if start is None or max(abs(start[0] - end[0]), abs(start[1] - end[1])) > CLICK_TOLERANCE_PX:
+                return
+            picked = self.pick(*end)
+            self.select(picked)
+            if on_select is not None:
+                on_select(picked)
+            self.plotter.render()
+
+        self.plotter.iren.add_observer("LeftButtonPressEvent", press)
+        self.plotter.iren.add_observer("LeftButtonReleaseEvent", release)
+        return self
+
+    # output --------------------------------------------------------------------------
+    def screenshot(self, path: str | Path | None = None, transparent_background: bool = False) -> np.ndarray:
+        """Render and return the image as an array; also write it to ``path`` (PNG) if given."""
+        return self.plotter.screenshot(str(path) if path else None, transparent_background=transparent_background,
+                                       return_img=True)
+
+    def show(self, **kwargs):
+        """Open the window, or draw inline in Jupyter; keyword arguments go to :meth:`pyvista.Plotter.show`."""
+        return self.plotter.show(**kwargs)
+
+    def close(self) -> None:
+        self.plotter.close()
