@@ -247,6 +247,8 @@ def _check_hierarchy(structures: dict[str, Structure], groups: dict[str, Group],
     for structure in structures.values():
         if structure.id in groups:
             problems.append(Problem(structure.source, None, f"id {structure.id!r} is also a group id"))
+        if structure.parent == structure.group and structure.group not in groups:
+            continue  # the unknown group is already reported
         if structure.parent not in structures and structure.parent not in groups:
             problems.append(Problem(structure.source, "parent", f"unknown parent {structure.parent!r}"))
             continue

@@ -170,11 +170,11 @@ class KneeScene:
 
         ``on_select`` is called with the picked id (or None for background).
         """
-        def press(interactor, _event) -> None:
-            self._press_position = interactor.GetEventPosition()
+        def press(*_event) -> None:
+            self._press_position = self.plotter.iren.get_event_position()
 
-        def release(interactor, _event) -> None:
-            start, end = self._press_position, interactor.GetEventPosition()
+        def release(*_event) -> None:
+            start, end = self._press_position, self.plotter.iren.get_event_position()
             self._press_position = None
             if start is None or max(abs(start[0] - end[0]), abs(start[1] - end[1])) > CLICK_TOLERANCE_PX:
                 return
@@ -191,6 +191,7 @@ class KneeScene:
     # output --------------------------------------------------------------------------
     def screenshot(self, path: str | Path | None = None, transparent_background: bool = False) -> np.ndarray:
         """Render and return the image as an array; also write it to ``path`` (PNG) if given."""
+        self.plotter.render()
         return self.plotter.screenshot(str(path) if path else None, transparent_background=transparent_background,
                                        return_img=True)
 

@@ -26,7 +26,7 @@ class View:
         """
         distance = radius_mm / math.sin(math.radians(view_angle / 2))
         position = np.asarray(focus, dtype=float) + distance * np.asarray(self.direction, dtype=float)
-        return {"position": tuple(position), "focal_point": tuple(map(float, focus)), "up": self.up}
+        return {"position": tuple(float(v) for v in position), "focal_point": tuple(map(float, focus)), "up": self.up}
 
 
 VIEWS = {

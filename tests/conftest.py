@@ -1,0 +1,35 @@
+"""Shared fixtures: the project's atlas, and copies of it that tests may break."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from explorer.atlas import Atlas, default_root, load_atlas
+
+ROOT = default_root()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _off_screen_rendering():
+    import pyvista as pv
+
+    pv.OFF_SCREEN = True
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+
+@pytest.fixture(scope="session")
+def atlas() -> Atlas:
+    return load_atlas(ROOT)
+
+
+@pytest.fixture
+def atlas_copy(tmp_path: Path) -> Path:
+    """A writable copy of the project's annotations and meshes under ``tmp_path``."""
+    for folder in ("annotations", "meshes"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path

@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from explorer.atlas import load_atlas
+
+MRI_STRUCTURES = {
+    "femur": "bones", "tibia": "bones", "fibula": "bones", "patella": "bones",
+    "femoral_cartilage": "cartilage", "medial_tibial_cartilage": "cartilage",
+    "lateral_tibial_cartilage": "cartilage", "patellar_cartilage": "cartilage",
+    "medial_meniscus": "menisci", "lateral_meniscus": "menisci",
+}
+
+
+def test_every_mri_structure_is_annotated_with_a_mesh(atlas):
+    for structure_id, group in MRI_STRUCTURES.items():
+        structure = atlas[structure_id]
+        assert structure.group == group, structure_id
+        assert structure.mesh is not None and structure.mesh.n_cells > 0, structure_id
+        assert len(structure.summary.split()) >= 40, f"{structure_id}: first paragraph too short"
+        assert structure.provenance.license in {"MIT", "MIT AND Apache-2.0"}
+        assert not structure.schematic
+
+
+def test_frame_is_stated_in_the_atlas_metadata(atlas):
+    assert atlas.frame["units"] == "mm"
+    assert atlas.frame["axes"] == {"x": "lateral", "y": "anterior", "z": "superior"}
+    assert "joint line" in atlas.frame["origin"]
+
+
+def test_search_matches_names_and_aliases(atlas):
+    assert [s.id for s in atlas.search("thigh bone")] == ["femur"]
+    assert {s.id for s in atlas.search("kneecap")} == {"patella", "patellar_cartilage"}
+    assert {s.id for s in atlas.search("MENISCUS")} == {"medial_meniscus", "lateral_meniscus"}
+    assert atlas.search("   ") == []
+
+
+def test_unknown_structure_is_a_clear_key_error(atlas):
+    with pytest.raises(KeyError, match="unknown structure id 'femurr'"):
+        atlas["femurr"]
+
+
+def test_causes_link_both_ways(atlas_copy: Path):
+    cause = atlas_copy / "annotations" / "causes" / "meniscus_tear.md"
+    cause.write_text(
+        "---\nname: Meniscus tear\nstructures: [medial_meniscus, lateral_meniscus]\n---\n"
+        "A tear in one of the two cartilage pads of the knee, often at the back of the medial meniscus, "
+        "and often found on scans of knees that do not hurt.\n",
+        encoding="utf-8",
+    )
+    atlas = load_atlas(atlas_copy, meshes=False)
+    assert atlas.causes["meniscus_tear"].structures == ("medial_meniscus", "lateral_meniscus")
+    assert atlas["medial_meniscus"].causes == ("meniscus_tear",)
+    assert atlas["femur"].causes == ()
+
+
+def test_hierarchy_reaches_a_group_from_every_structure(atlas):
+    for structure in atlas.structures.values():
+        node = structure.parent
+        while node in atlas.structures:
+            node = atlas.structures[node].parent
+        assert node in atlas.groups, structure.id

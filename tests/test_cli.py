@@ -1,0 +1,65 @@
+"""The knee-explorer command line, run the way a user runs it."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from explorer.cli import main
+
+SUBCOMMANDS = ["validate", "list", "credits", "build-meshes", "render", "serve"]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "explorer.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(command):
+    result = _run(command, "--help")
+    assert result.returncode == 0 and result.stdout.startswith(f"usage: knee-explorer {command}"), result.stderr
+
+
+def test_list_json_gives_the_documented_fields(capsys):
+    assert main(["list", "--json"]) == 0
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert len(rows) == 10
+    assert rows["tibia"] == {
+        "id": "tibia", "name": "Tibia", "group": "bones", "mesh": "tibia.ply",
+        "license": "MIT AND Apache-2.0", "schematic": False, "pain_causes": [],
+    }
+
+
+def test_list_shows_groups_and_causes(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "Menisci:" in out and "medial_meniscus" in out and "causes:" in out
+
+
+def test_credits_print_every_attribution(capsys, atlas):
+    assert main(["credits"]) == 0
+    out = capsys.readouterr().out
+    assert "Anthony Gatti" in out and "MyoSim" in out and "Apache-2.0" in out
+    for line in atlas.credits():
+        assert line in out
+
+
+def test_render_writes_a_png_of_the_requested_view(tmp_path):
+    target = tmp_path / "knee.png"
+    result = _run("render", str(target), "--view", "lateral", "--size", "320x240")
+    assert result.returncode == 0, result.stderr
+    with Image.open(target) as image:
+        assert image.size == (320, 240)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["render", "out.png", "--view", "behind"], "unknown view 'behind'"),
+    (["render", "out.png", "--size", "big"], "--size 'big' is not WIDTHxHEIGHT"),
+])
+def test_bad_arguments_give_one_line_and_exit_2(tmp_path, args, message):
+    result = subprocess.run([sys.executable, "-m", "explorer.cli", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out.png").exists()
