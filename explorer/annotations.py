@@ -10,6 +10,8 @@ import yaml
 
 from explorer.problems import Problem
 
+#: libyaml's safe loader where PyYAML was built with it, else the pure-Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -46,7 +48,7 @@ def read_annotation(path: Path) -> tuple[AnnotationFile | None, list[Problem]]:
     if not match:
         return None, problems + [Problem(path, None, "no front matter: the file must start with a '---' block")]
     try:
-        fields = yaml.safe_load(match.group(1))
+        fields = yaml.load(match.group(1), Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark else ""

@@ -18,10 +18,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import yaml
 
-from explorer.annotations import HEX_COLOUR, ID_PATTERN, AnnotationFile, check_fields, read_annotation
+from explorer.annotations import HEX_COLOUR, ID_PATTERN, SAFE_LOADER, AnnotationFile, check_fields, read_annotation
 from explorer.meshio import MeshFileError, parse_ply
 from explorer.problems import AtlasError, Problem
 from explorer.provenance import MeshProvenance, read_provenance
@@ -112,8 +111,9 @@ class Atlas:
         ]
 
     def credits(self) -> list[str]:
-        """The attribution lines every export must carry, one per distinct source combination."""
-        return sorted({s.provenance.attribution for s in self.structures.values() if s.provenance})
+        """The attribution lines every export must carry: one per source, in order of first use."""
+        lines = [source["attribution"] for s in self.structures.values() if s.provenance for source in s.provenance.sources]
+        return list(dict.fromkeys(lines))
 
     @property
     def triangle_count(self) -> int:
@@ -163,7 +163,7 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True) -> Atlas:
 
 def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, dict[str, Group]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError:
         problems.append(Problem(path, None, "atlas file missing"))
         return "", {}
@@ -306,6 +306,4 @@ def _read_mesh(path: Path, provenance: MeshProvenance, problems: list[Problem]):
     except MeshFileError as error:
         problems.append(Problem(path, None, str(error).split(": ", 1)[-1]))
         return None
-    cells = np.empty((len(faces), 4), dtype=np.int64)
-    cells[:, 0], cells[:, 1:] = 3, faces
-    return pv.PolyData(vertices, cells.ravel())
+    return pv.PolyData.from_regular_faces(vertices, faces)

@@ -13,6 +13,7 @@ PROVENANCE_FILE = "PROVENANCE.toml"
 PROVENANCE_LEVELS = ("verified", "inferred", "unknown")
 _SPDX = re.compile(r"^[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+SOURCE_FIELDS = ("package", "file", "sha256", "license", "attribution")
 _REQUIRED = {"file": str, "sha256": str, "license": str, "provenance": str, "schematic": bool,
              "modifications": str, "attribution": str, "sources": list}
 
@@ -76,6 +77,10 @@ def _check_entry(path: Path, key: str, entry: object) -> list[Problem]:
         problems.append(Problem(path, f"{key}.sha256", "must be 64 lowercase hex digits"))
     if not entry["sources"]:
         problems.append(Problem(path, f"{key}.sources", "lists no source"))
+    for index, source in enumerate(entry["sources"]):
+        missing = [name for name in SOURCE_FIELDS if not (isinstance(source, dict) and isinstance(source.get(name), str))]
+        if missing:
+            problems.append(Problem(path, f"{key}.sources[{index}]", f"missing {', '.join(missing)}"))
     if not entry["attribution"].strip() or not entry["modifications"].strip():
         problems.append(Problem(path, key, "attribution and modifications must not be empty"))
     return problems

@@ -17,15 +17,15 @@ MSKT_SOURCE = {
     "sha256": sources.SOURCES["labels"].sha256,
     "license": "MIT",
     "license_evidence": "package metadata says 'License: MIT'; the original scan's source is not stated in the package",
+    "attribution": "MRI segmentation of a right knee from pymskt (mskt 0.1.22) by Anthony Gatti, MIT licence",
 }
 MYO_SIM_SOURCE = {
     "package": "myo-sim 0.2.4 (MyoSim, the MuJoCo musculoskeletal models of MyoSuite), Python package index wheel",
     "url": "https://pypi.org/project/myo-sim/0.2.4/",
     "license": "Apache-2.0",
     "license_evidence": "LICENSE file (Apache License 2.0) shipped in the wheel",
+    "attribution": "Whole leg bones from MyoSim (myo-sim 0.2.4), MyoSuite, Apache License 2.0",
 }
-MSKT_ATTRIBUTION = "MRI segmentation of a right knee from pymskt (mskt 0.1.22) by Anthony Gatti, MIT licence"
-MYO_SIM_ATTRIBUTION = "Whole leg bones from MyoSim (myo-sim 0.2.4), MyoSuite, Apache License 2.0"
 MRI_STEPS = (
     "label {label} extracted from the segmentation; mask smoothed with a Gaussian of sigma {sigma} mm; "
     "resampled onto a {grid} mm isotropic grid in the atlas frame; iso-surface at 0.5 (flying edges); "
@@ -57,7 +57,6 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, data_dir:
             "sources": [mri],
             "license": "MIT",
             "provenance": "inferred",
-            "attribution": MSKT_ATTRIBUTION,
         }
         kind = "bone" if report.structure in meshes.BONES else "thin"
         modifications = MRI_STEPS.format(
@@ -68,12 +67,12 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, data_dir:
             leg_source = sources.SOURCES[meshes.EXTENDED[report.structure][0]]
             entry["sources"].append({**MYO_SIM_SOURCE, "file": leg_source.member, "sha256": leg_source.sha256})
             entry["license"] = "MIT AND Apache-2.0"
-            entry["attribution"] = f"{MSKT_ATTRIBUTION}; {MYO_SIM_ATTRIBUTION}"
             modifications += EXTENSION_STEPS.format(
                 bone=report.structure,
                 blend=meshes.BLEND_WIDTH_MM, extension=meshes.EXTENSION_MM, **alignments[report.structure],
             )
         entry["modifications"] = modifications
+        entry["attribution"] = "; ".join(source["attribution"] for source in entry["sources"])
         entries[report.structure] = entry
     (folder / "PROVENANCE.toml").write_text(
         "# Provenance of every mesh in this folder: source, SPDX licence, sha256 and what was done to it.\n"

