@@ -21,8 +21,10 @@ class KneeExplorerApp(pn.viewable.Viewer):
     Examples
     --------
     >>> from explorer import load_atlas
-    >>> app = KneeExplorerApp(atlas=load_atlas())  # doctest: +SKIP
-    >>> app.selected = "tibia"  # doctest: +SKIP
+    >>> app = KneeExplorerApp(atlas=load_atlas())
+    >>> app.selected = "tibia"
+    >>> app.info.object.splitlines()[0]
+    '## Tibia'
     """
 
     selected = param.String(default="", doc="Id of the structure shown in the information panel ('' for none).")

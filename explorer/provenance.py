@@ -38,7 +38,10 @@ def read_provenance(mesh_dir: Path) -> tuple[dict[str, MeshProvenance], list[Pro
 
     Examples
     --------
-    >>> entries, problems = read_provenance(Path("meshes"))  # doctest: +SKIP
+    >>> from explorer.atlas import default_root
+    >>> entries, problems = read_provenance(default_root() / "meshes")
+    >>> entries["femur.ply"].license, problems
+    ('MIT AND Apache-2.0', [])
     """
     path = mesh_dir / PROVENANCE_FILE
     try:

@@ -42,6 +42,7 @@ def test_unknown_structure_is_a_clear_key_error(atlas):
 
 def test_causes_link_both_ways(atlas_copy: Path):
     cause = atlas_copy / "annotations" / "causes" / "meniscus_tear.md"
+    cause.parent.mkdir(exist_ok=True)
     cause.write_text(
         "---\nname: Meniscus tear\nstructures: [medial_meniscus, lateral_meniscus]\n---\n"
         "A tear in one of the two cartilage pads of the knee, often at the back of the medial meniscus, "
