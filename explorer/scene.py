@@ -58,6 +58,7 @@ class KneeScene:
         self.selected: str | None = None
         self._label_actor = None
         self._press_position: tuple[int, int] | None = None
+        self._click_selection_enabled = False
         self.view("anterior")
 
     # which structures --------------------------------------------------------------
@@ -186,6 +187,7 @@ class KneeScene:
 
         self.plotter.iren.add_observer("LeftButtonPressEvent", press)
         self.plotter.iren.add_observer("LeftButtonReleaseEvent", release)
+        self._click_selection_enabled = True
         return self
 
     # output --------------------------------------------------------------------------
@@ -195,9 +197,38 @@ class KneeScene:
         return self.plotter.screenshot(str(path) if path else None, transparent_background=transparent_background,
                                        return_img=True)
 
-    def show(self, **kwargs):
-        """Open the window, or draw inline in Jupyter; keyword arguments go to :meth:`pyvista.Plotter.show`."""
+    def show(self, inline: bool | None = None, **kwargs):
+        """Draw the scene: inline and interactive in Jupyter, else in a desktop window.
+
+        Parameters
+        ----------
+        inline
+            Return a Panel VTK pane for a notebook cell (rotate, zoom, pan in the page).
+            By default, inline when running in a Jupyter kernel.
+        **kwargs
+            Passed to :meth:`pyvista.Plotter.show` for the desktop window, where clicking
+            a structure selects and names it.
+        """
+        if inline is None:
+            inline = _in_jupyter()
+        if inline:
+            import panel as pn
+
+            pn.extension("vtk")
+            width, height = self.plotter.window_size
+            return pn.pane.VTK(self.plotter.ren_win, width=width, height=height, orientation_widget=True)
+        if not self._click_selection_enabled:
+            self.enable_click_selection()
         return self.plotter.show(**kwargs)
 
     def close(self) -> None:
         self.plotter.close()
+
+
+def _in_jupyter() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"

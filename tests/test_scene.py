@@ -108,3 +108,10 @@ def test_clicking_a_structure_names_it_and_a_drag_does_not(scene, atlas):
     interactor._mouse_left_button_press(2, 2)
     interactor._mouse_left_button_release(2, 2)
     assert scene.selected is None and chosen == ["patella", None]
+
+
+def test_show_inline_gives_an_interactive_pane_of_the_same_scene(scene):
+    import panel as pn
+
+    pane = scene.show(inline=True)
+    assert isinstance(pane, pn.pane.vtk.vtk.VTKRenderWindowSynchronized) and pane.object is scene.plotter.ren_win
