@@ -92,7 +92,8 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
                 transform, rms = _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end)
                 leg.apply_transform(transform)
                 scale = float(np.cbrt(np.linalg.det(transform[:3, :3])))
-                alignments[structure] = {"rms_mm": round(rms, 2), "scale": round(scale, 4)}
+                alignments[structure] = {"rms_mm": round(rms, 2), "scale": round(scale, 4),
+                                         "matrix": [[round(float(v), 6) for v in row] for row in transform]}
                 notes.append(f"leg-model bone aligned by symmetric ICP with uniform scale {scale:.3f}, rms {rms:.2f} mm")
                 grid, field_ = _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end)
             else:

@@ -83,6 +83,11 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, data_dir:
     frame_data = {
         **frame.describe(),
         "origin_in_scanner_ras_mm": [round(float(v), 3) for v in centre],
+        "leg_model_alignment": {
+            bone: {"matrix": fit["matrix"], "rms_mm": fit["rms_mm"], "scale": fit["scale"],
+                   "maps": "leg-model body frame (mm, atlas axes) to the atlas frame"}
+            for bone, fit in alignments.items()
+        },
     }
     (folder / "frame.toml").write_text(
         "# The atlas frame shared by every mesh (written by `knee-explorer build-meshes`).\n\n" + tomli_w.dumps(frame_data),
