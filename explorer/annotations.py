@@ -14,6 +14,11 @@ from explorer.problems import Problem
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: Words that mark unfinished text; refused anywhere in annotation text (case-insensitive).
+PLACEHOLDER = re.compile(r"\b(todo|tbd|fixme|lorem)\b", re.IGNORECASE)
+#: A link to a glossary term: ``[shown words](glossary:term_id)``.
+GLOSSARY_LINK = re.compile(r"\[([^\]]*)\]\(glossary:([^)\s]*)\)")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
 
 
 @dataclass(frozen=True)
@@ -77,3 +82,55 @@ def check_fields(annotation: AnnotationFile, schema: dict[str, tuple[type, bool]
     for name in sorted(set(annotation.fields) - set(schema)):
         problems.append(Problem(annotation.path, name, f"unknown field (known: {', '.join(schema)})"))
     return problems
+
+
+def plain_text(text: str) -> str:
+    """The text with each glossary link replaced by the words it shows.
+
+    Examples
+    --------
+    >>> plain_text("extra joint fluid, an [effusion](glossary:effusion)")
+    'extra joint fluid, an effusion'
+    """
+    return GLOSSARY_LINK.sub(lambda match: match.group(1), text)
+
+
+def word_count(text: str) -> int:
+    """Words a reader sees in ``text`` (glossary link targets not counted).
+
+    Examples
+    --------
+    >>> word_count("The [bursa](glossary:bursa) swells.")
+    3
+    """
+    return len(_WORD.findall(plain_text(text)))
+
+
+def check_prose(path: Path, field: str, text: str, min_words: int) -> list[Problem]:
+    """Refuse placeholder words and text shorter than ``min_words`` words.
+
+    Examples
+    --------
+    >>> [p.message for p in check_prose(Path("a.md"), "text", "TBD", 1)]
+    ["placeholder text 'TBD'"]
+    """
+    problems = [Problem(path, field, f"placeholder text {match.group(0)!r}") for match in PLACEHOLDER.finditer(text)][:1]
+    words = word_count(text)
+    if words < min_words:
+        problems.append(Problem(path, field, f"text is {words} words; at least {min_words} are needed"))
+    return problems
+
+
+def split_sections(text: str) -> tuple[str, dict[str, str]]:
+    """Split Markdown at its ``## `` headings: the text before the first, and heading -> body.
+
+    Examples
+    --------
+    >>> split_sections("Intro.\\n\\n## Red flags\\nNone.\\n## What helps\\nRest.")
+    ('Intro.', {'Red flags': 'None.', 'What helps': 'Rest.'})
+    """
+    parts = re.split(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$", text, flags=re.MULTILINE)
+    sections: dict[str, str] = {}
+    for heading, body in zip(parts[1::2], parts[2::2]):
+        sections[heading.strip()] = body.strip()
+    return parts[0].strip(), sections

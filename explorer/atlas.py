@@ -2,7 +2,8 @@
 
 Layout of an atlas folder::
 
-    annotations/atlas.yaml            title and the ordered list of groups
+    annotations/atlas.yaml            title, disclaimer and the ordered list of groups
+    annotations/glossary.yaml         term id -> {term, definition}
     annotations/structures/<id>.md    one file per structure
     annotations/causes/<id>.md        one file per cause of pain
     meshes/<file>.ply                 one mesh per structure that has geometry
@@ -20,7 +21,11 @@ from pathlib import Path
 
 import yaml
 
-from explorer.annotations import HEX_COLOUR, ID_PATTERN, SAFE_LOADER, AnnotationFile, check_fields, read_annotation
+from explorer.annotations import (
+    HEX_COLOUR, ID_PATTERN, SAFE_LOADER, AnnotationFile, check_fields, check_prose, read_annotation,
+)
+from explorer.causes import CAUSE_FIELDS, Evidence, PainCause, read_cause
+from explorer.glossary import GlossaryTerm, check_links, read_glossary
 from explorer.meshio import MeshFileError, parse_ply
 from explorer.problems import AtlasError, Problem
 from explorer.provenance import MeshProvenance, read_provenance
@@ -29,8 +34,10 @@ STRUCTURE_FIELDS = {
     "name": (str, True), "group": (str, True), "parent": (str, False), "aliases": (list, False),
     "colour": (str, True), "mesh": (str, False),
 }
-CAUSE_FIELDS = {"name": (str, True), "structures": (list, True), "aliases": (list, False)}
-MIN_TEXT_CHARACTERS = 80
+MIN_TEXT_WORDS = 40
+MIN_DISCLAIMER_WORDS = 10
+
+__all__ = ["Atlas", "Evidence", "GlossaryTerm", "Group", "PainCause", "Structure", "load_atlas"]
 
 
 @dataclass(frozen=True)
@@ -69,18 +76,6 @@ class Structure:
         return self.text.split("\n\n", 1)[0].strip()
 
 
-@dataclass(frozen=True)
-class PainCause:
-    """A cause of pain behind the knee and the structures it involves."""
-
-    id: str
-    name: str
-    structures: tuple[str, ...]
-    aliases: tuple[str, ...]
-    text: str
-    source: Path
-
-
 @dataclass
 class Atlas:
     """Everything the explorer shows, validated. Build it with :func:`load_atlas`."""
@@ -91,6 +86,8 @@ class Atlas:
     structures: dict[str, Structure]
     causes: dict[str, PainCause]
     frame: dict = field(default_factory=dict)
+    glossary: dict[str, GlossaryTerm] = field(default_factory=dict)
+    disclaimer: str = ""
 
     def __getitem__(self, structure_id: str) -> Structure:
         try:
@@ -148,9 +145,11 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True) -> Atlas:
     """
     root = Path(root) if root is not None else default_root()
     problems: list[Problem] = []
-    title, groups = _read_atlas_file(root / "annotations" / "atlas.yaml", problems)
-    structures = _read_structures(root / "annotations" / "structures", groups, problems)
-    causes = _read_causes(root / "annotations" / "causes", structures, problems)
+    title, disclaimer, groups = _read_atlas_file(root / "annotations" / "atlas.yaml", problems)
+    glossary = read_glossary(root / "annotations" / "glossary.yaml", problems)
+    _check_glossary_links(root / "annotations" / "glossary.yaml", glossary, problems)
+    structures = _read_structures(root / "annotations" / "structures", groups, glossary, problems)
+    causes = _read_causes(root / "annotations" / "causes", structures, glossary, problems)
     _check_hierarchy(structures, groups, problems)
     frame = _read_frame(root / "meshes" / "frame.toml", problems)
     _attach_meshes(root / "meshes", structures, meshes, problems)
@@ -158,26 +157,33 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True) -> Atlas:
         raise AtlasError(problems)
     for structure in structures.values():
         structure.causes = tuple(c.id for c in causes.values() if structure.id in c.structures)
-    return Atlas(root, title, groups, structures, causes, frame)
+    return Atlas(root, title, groups, structures, causes, frame, glossary, disclaimer)
 
 
-def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, dict[str, Group]]:
+def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, str, dict[str, Group]]:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError:
         problems.append(Problem(path, None, "atlas file missing"))
-        return "", {}
+        return "", "", {}
     except yaml.YAMLError as error:
         problems.append(Problem(path, None, f"not valid YAML: {getattr(error, 'problem', error)}"))
-        return "", {}
+        return "", "", {}
     if not isinstance(data, dict) or not isinstance(data.get("title"), str):
         problems.append(Problem(path, "title", "missing or not a string"))
-        return "", {}
+        return "", "", {}
+    disclaimer = data.get("disclaimer") or ""
+    if not isinstance(disclaimer, str):
+        problems.append(Problem(path, "disclaimer", "must be a string"))
+        disclaimer = ""
+    elif disclaimer:
+        problems += check_prose(path, "disclaimer", disclaimer, MIN_DISCLAIMER_WORDS)
+    disclaimer = " ".join(disclaimer.split())
     groups: dict[str, Group] = {}
     entries = data.get("groups")
     if not isinstance(entries, list) or not entries:
         problems.append(Problem(path, "groups", "must be a non-empty list of {id, name}"))
-        return data["title"], {}
+        return data["title"], disclaimer, {}
     for index, entry in enumerate(entries):
         if not (isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get("name"), str)):
             problems.append(Problem(path, f"groups[{index}]", "must have an id and a name"))
@@ -185,10 +191,15 @@ def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, dict[str
             problems.append(Problem(path, f"groups[{index}].id", f"{entry['id']!r} is not a valid, unique id"))
         else:
             groups[entry["id"]] = Group(entry["id"], entry["name"])
-    return data["title"], groups
+    return data["title"], disclaimer, groups
 
 
-def _read_folder(folder: Path, schema: dict, problems: list[Problem]) -> list[AnnotationFile]:
+def _check_glossary_links(path: Path, glossary: dict[str, GlossaryTerm], problems: list[Problem]) -> None:
+    for term in glossary.values():
+        problems += check_links(path, f"{term.id}.definition", term.definition, glossary)
+
+
+def _read_folder(folder: Path, schema: dict, glossary: dict[str, GlossaryTerm], problems: list[Problem]) -> list[AnnotationFile]:
     if not folder.is_dir():
         problems.append(Problem(folder, None, "folder missing"))
         return []
@@ -198,22 +209,24 @@ def _read_folder(folder: Path, schema: dict, problems: list[Problem]) -> list[An
         problems += found
         if annotation is None:
             continue
-        found = check_fields(annotation, schema) + _check_text(annotation)
+        found = check_fields(annotation, schema) + _check_text(annotation, glossary)
         problems += found
         if not found:
             annotations.append(annotation)
     return annotations
 
 
-def _check_text(annotation: AnnotationFile) -> list[Problem]:
-    if len(annotation.text) < MIN_TEXT_CHARACTERS:
-        return [Problem(annotation.path, "text", f"text is {len(annotation.text)} characters; at least {MIN_TEXT_CHARACTERS} are needed")]
-    return []
+def _check_text(annotation: AnnotationFile, glossary: dict[str, GlossaryTerm]) -> list[Problem]:
+    problems = check_prose(annotation.path, "text", annotation.text, MIN_TEXT_WORDS)
+    if isinstance(annotation.fields.get("name"), str):
+        problems += check_prose(annotation.path, "name", annotation.fields["name"], 1)
+    return problems + check_links(annotation.path, "text", annotation.text, glossary)
 
 
-def _read_structures(folder: Path, groups: dict[str, Group], problems: list[Problem]) -> dict[str, Structure]:
+def _read_structures(folder: Path, groups: dict[str, Group], glossary: dict[str, GlossaryTerm],
+                     problems: list[Problem]) -> dict[str, Structure]:
     structures: dict[str, Structure] = {}
-    for annotation in _read_folder(folder, STRUCTURE_FIELDS, problems):
+    for annotation in _read_folder(folder, STRUCTURE_FIELDS, glossary, problems):
         fields, path = annotation.fields, annotation.path
         if fields["group"] not in groups:
             problems.append(Problem(path, "group", f"unknown group {fields['group']!r} (known: {', '.join(groups)})"))
@@ -227,19 +240,15 @@ def _read_structures(folder: Path, groups: dict[str, Group], problems: list[Prob
     return structures
 
 
-def _read_causes(folder: Path, structures: dict[str, Structure], problems: list[Problem]) -> dict[str, PainCause]:
+def _read_causes(folder: Path, structures: dict[str, Structure], glossary: dict[str, GlossaryTerm],
+                 problems: list[Problem]) -> dict[str, PainCause]:
     causes: dict[str, PainCause] = {}
     if not folder.exists():
         return causes
-    for annotation in _read_folder(folder, CAUSE_FIELDS, problems):
-        fields, path = annotation.fields, annotation.path
-        linked = tuple(fields["structures"])
-        if not linked:
-            problems.append(Problem(path, "structures", "lists no structure"))
-        for unknown in [s for s in linked if s not in structures]:
-            problems.append(Problem(path, "structures", f"unknown structure {unknown!r}"))
-        causes[annotation.id] = PainCause(annotation.id, fields["name"].strip(), linked,
-                                          tuple(fields.get("aliases") or ()), annotation.text, path)
+    for annotation in _read_folder(folder, CAUSE_FIELDS, glossary, problems):
+        cause, found = read_cause(annotation, set(structures))
+        problems += found
+        causes[annotation.id] = cause
     return causes
 
 

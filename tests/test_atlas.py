@@ -1,8 +1,11 @@
+import shutil
 from pathlib import Path
 
 import pytest
 
-from explorer.atlas import load_atlas
+from explorer.annotations import GLOSSARY_LINK
+from explorer.atlas import Evidence, load_atlas
+from explorer.causes import REQUIRED_SECTIONS
 
 MRI_STRUCTURES = {
     "femur": "bones", "tibia": "bones", "fibula": "bones", "patella": "bones",
@@ -41,18 +44,40 @@ def test_unknown_structure_is_a_clear_key_error(atlas):
 
 
 def test_causes_link_both_ways(atlas_copy: Path):
-    cause = atlas_copy / "annotations" / "causes" / "meniscus_tear.md"
-    cause.parent.mkdir(exist_ok=True)
-    cause.write_text(
-        "---\nname: Meniscus tear\nstructures: [medial_meniscus, lateral_meniscus]\n---\n"
+    causes = atlas_copy / "annotations" / "causes"
+    shutil.rmtree(causes, ignore_errors=True)
+    causes.mkdir()
+    sections = "".join(f"\n\n## {s}\nThe back of the medial meniscus tears, often without any pain at all." for s in REQUIRED_SECTIONS)
+    (causes / "meniscus_tear.md").write_text(
+        "---\nname: Meniscus tear\nstructures: [medial_meniscus, lateral_meniscus]\n"
+        "evidence:\n  - {finding: about 30% had a meniscus tear, source: a 2020 study on 230 sedentary adults}\n---\n"
         "A tear in one of the two cartilage pads of the knee, often at the back of the medial meniscus, "
-        "and often found on scans of knees that do not hurt.\n",
+        "and often found on scans of knees that do not hurt." + sections + "\n",
         encoding="utf-8",
     )
     atlas = load_atlas(atlas_copy, meshes=False)
-    assert atlas.causes["meniscus_tear"].structures == ("medial_meniscus", "lateral_meniscus")
+    cause = atlas.causes["meniscus_tear"]
+    assert cause.structures == ("medial_meniscus", "lateral_meniscus")
+    assert cause.evidence == (Evidence("about 30% had a meniscus tear", "a 2020 study on 230 sedentary adults"),)
+    assert cause.urgent is False and set(cause.sections) == set(REQUIRED_SECTIONS)
+    assert cause.text.startswith("A tear in one") and "## Red flags" in cause.text
     assert atlas["medial_meniscus"].causes == ("meniscus_tear",)
     assert atlas["femur"].causes == ()
+
+
+def test_glossary_and_disclaimer_are_loaded(atlas):
+    assert atlas.glossary["effusion"].term == "Effusion"
+    assert {"eccentric", "effusion", "bursa", "central_sensitisation", "fibrocartilage", "hyaline_cartilage",
+            "condyle"} <= set(atlas.glossary)
+    assert "not a diagnosis" in atlas.disclaimer
+
+
+def test_every_glossary_link_resolves_and_every_term_is_used(atlas):
+    texts = [s.text for s in atlas.structures.values()] + [c.text for c in atlas.causes.values()]
+    texts += [t.definition for t in atlas.glossary.values()]
+    linked = {match.group(2) for text in texts for match in GLOSSARY_LINK.finditer(text)}
+    assert linked <= set(atlas.glossary)
+    assert len(linked) >= 15
 
 
 def test_hierarchy_reaches_a_group_from_every_structure(atlas):

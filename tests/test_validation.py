@@ -24,12 +24,21 @@ def _provenance(root: Path) -> Path:
     return root / "meshes" / "PROVENANCE.toml"
 
 
-def _add_cause(root: Path, structures: str) -> None:
+SECTION_TEXT = "The ligament at the back of the joint tears and the back of the knee aches. "
+CAUSE_BODY = "A summary of the cause. " * 6 + "".join(
+    f"\n\n## {heading}\n{SECTION_TEXT}" for heading in ("How it presents", "Why it hurts behind the knee", "Red flags", "What helps")
+)
+
+
+def _add_cause(root: Path, structures: str, extra: str = "", body: str = CAUSE_BODY) -> None:
     (root / "annotations" / "causes").mkdir(exist_ok=True)
     (root / "annotations" / "causes" / "pcl_tear.md").write_text(
-        f"---\nname: PCL tear\nstructures: {structures}\n---\n" + "The ligament at the back of the joint tears. " * 3,
-        encoding="utf-8",
+        f"---\nname: PCL tear\nstructures: {structures}\n{extra}---\n{body}\n", encoding="utf-8",
     )
+
+
+def _glossary(root: Path) -> Path:
+    return root / "annotations" / "glossary.yaml"
 
 
 BREAKAGES = {
@@ -40,7 +49,15 @@ BREAKAGES = {
     "unknown field": (lambda r: _edit(_femur(r), "group: bones", "group: bones\ncolor: red"), r"femur\.md: field 'color': unknown field"),
     "broken yaml": (lambda r: _edit(_femur(r), "name: Femur", "name: [Femur"), r"femur\.md: front matter is not valid YAML"),
     "no front matter": (lambda r: _femur(r).write_text("Just text about the femur.\n" * 5), r"femur\.md: no front matter"),
-    "short text": (lambda r: _femur(r).write_text("---\nname: Femur\ngroup: bones\ncolour: '#ffffff'\n---\nTODO\n"), r"femur\.md: field 'text': text is 4 characters"),
+    "short text": (lambda r: _femur(r).write_text("---\nname: Femur\ngroup: bones\ncolour: '#ffffff'\n---\nThe thigh bone.\n"), r"femur\.md: field 'text': text is 3 words; at least 40 are needed"),
+    "placeholder TODO": (lambda r: _edit(_femur(r), "The femur is", "TODO: the femur is"), r"femur\.md: field 'text': placeholder text 'TODO'"),
+    "placeholder lorem": (lambda r: _edit(_femur(r), "The femur is", "Lorem ipsum. The femur is"), r"femur\.md: field 'text': placeholder text 'Lorem'"),
+    "placeholder tbd in name": (lambda r: _edit(_femur(r), "name: Femur", "name: Femur (tbd)"), r"femur\.md: field 'name': placeholder text 'tbd'"),
+    "placeholder fixme in cause": (lambda r: _add_cause(r, "[posterior_cruciate_ligament]", body=CAUSE_BODY.replace("A summary", "FIXME a summary", 1)), r"pcl_tear\.md: field 'text': placeholder text 'FIXME'"),
+    "unknown glossary link": (lambda r: _edit(_femur(r), "is the thigh bone", "is the thigh [bone](glossary:bon)"), r"femur\.md: field 'text': link to unknown glossary term 'bon'"),
+    "glossary entry incomplete": (lambda r: _glossary(r).write_text("bursa: {term: Bursa}\n"), r"glossary\.yaml: field 'bursa': must have exactly the keys 'term' and 'definition'"),
+    "glossary definition links unknown term": (lambda r: _glossary(r).write_text("bursa: {term: Bursa, definition: 'A sac of fluid that lets a [tendon](glossary:tendom) glide.'}\n"), r"glossary\.yaml: field 'bursa\.definition': link to unknown glossary term 'tendom'"),
+    "disclaimer placeholder": (lambda r: _edit(r / "annotations/atlas.yaml", "disclaimer: ", "disclaimer: TBD "), r"atlas\.yaml: field 'disclaimer': placeholder text 'TBD'"),
     "bad file name": (lambda r: _femur(r).rename(_femur(r).with_name("Femur Bone.md")), r"Femur Bone\.md: file name 'Femur Bone' is not a valid id"),
     "unknown parent": (lambda r: _edit(_femur(r), "group: bones", "group: bones\nparent: pelvis"), r"femur\.md: field 'parent': unknown parent 'pelvis'"),
     "parent loop": (
@@ -50,6 +67,13 @@ BREAKAGES = {
     ),
     "cause with unknown structure": (lambda r: _add_cause(r, "[posterior_cruciate]"), r"pcl_tear\.md: field 'structures': unknown structure 'posterior_cruciate'"),
     "cause with no structure": (lambda r: _add_cause(r, "[]"), r"pcl_tear\.md: field 'structures': lists no structure"),
+    "evidence without source": (lambda r: _add_cause(r, "[posterior_cruciate_ligament]", "evidence:\n  - {finding: 2 cases per 100,000 people}\n"), r"pcl_tear\.md: field 'evidence\[0\]\.source': missing: every figure needs the study it comes from"),
+    "evidence with empty source": (lambda r: _add_cause(r, "[posterior_cruciate_ligament]", "evidence:\n  - {finding: 2 cases per 100,000 people, source: ' '}\n"), r"pcl_tear\.md: field 'evidence\[0\]\.source': missing"),
+    "evidence not a list": (lambda r: _add_cause(r, "[posterior_cruciate_ligament]", "evidence: 2 per 100,000\n"), r"pcl_tear\.md: field 'evidence': must be a list of \{finding, source\}"),
+    "urgent not a bool": (lambda r: _add_cause(r, "[posterior_cruciate_ligament]", "urgent: maybe\n"), r"pcl_tear\.md: field 'urgent': must be a bool"),
+    "required section missing": (lambda r: _add_cause(r, "[posterior_cruciate_ligament]", body=CAUSE_BODY.replace("## Red flags", "## Warning signs")), r"pcl_tear\.md: field 'text': required section '## Red flags' missing"),
+    "unknown section": (lambda r: _add_cause(r, "[posterior_cruciate_ligament]", body=CAUSE_BODY + "\n\n## Misc\n" + SECTION_TEXT), r"pcl_tear\.md: field 'text': unknown section '## Misc'"),
+    "empty section": (lambda r: _add_cause(r, "[posterior_cruciate_ligament]", body=CAUSE_BODY.replace("## What helps\n" + SECTION_TEXT, "## What helps\n")), r"pcl_tear\.md: field 'text: What helps': text is 0 words"),
     "mesh file missing": (lambda r: (r / "meshes" / "patella.ply").unlink(), r"PROVENANCE\.toml: field 'patella\.file': patella\.ply does not exist"),
     "mesh without entry": (lambda r: (r / "meshes" / "extra.ply").write_bytes((r / "meshes" / "patella.ply").read_bytes()), r"extra\.ply: mesh has no entry in PROVENANCE\.toml"),
     "wrong checksum": (lambda r: (r / "meshes" / "patella.ply").write_bytes((r / "meshes" / "patella.ply").read_bytes()[:-12]), r"patella\.ply: sha256 is [0-9a-f]{12}\.\.\., PROVENANCE\.toml says"),

@@ -1,0 +1,153 @@
+"""Causes of pain behind the knee: front matter with evidence, then a Markdown body in fixed sections.
+
+A cause file::
+
+    ---
+    name: Deep vein thrombosis
+    structures: [popliteal_vein, popliteal_vein_thrombus]
+    aliases: [DVT]
+    urgent: true
+    evidence:
+      - finding: About 1 out of 1,000 adults in the U.S. have DVT.
+        source: a 2017 retrospective study
+    ---
+    One-paragraph summary.
+
+    ## How it presents
+    ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from explorer.annotations import AnnotationFile, check_prose, split_sections
+from explorer.problems import Problem
+
+CAUSE_FIELDS = {
+    "name": (str, True), "structures": (list, True), "aliases": (list, False),
+    "urgent": (bool, False), "evidence": (object, False),
+}
+#: Sections every cause must have, in the order they are written.
+REQUIRED_SECTIONS = ("How it presents", "Why it hurts behind the knee", "Red flags", "What helps")
+#: Sections a cause may add where there is something to say.
+OPTIONAL_SECTIONS = ("What the studies show", "How often it causes no pain")
+MIN_SECTION_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A figure and the study it comes from, named as the source names it.
+
+    Examples
+    --------
+    >>> Evidence("2% had complete tears on both sides", "a 2016 study of 506 hamstrings").source
+    'a 2016 study of 506 hamstrings'
+    """
+
+    finding: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PainCause:
+    """A cause of pain behind the knee: its structures, evidence and sectioned text.
+
+    ``text`` is the whole Markdown body; ``sections`` maps each ``## `` heading to its body.
+    """
+
+    id: str
+    name: str
+    structures: tuple[str, ...]
+    aliases: tuple[str, ...]
+    text: str
+    source: Path
+    evidence: tuple[Evidence, ...] = ()
+    urgent: bool = False
+    sections: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def summary(self) -> str:
+        """The first paragraph of the text."""
+        return self.text.split("\n\n", 1)[0].strip()
+
+
+def read_evidence(path: Path, value: object) -> tuple[tuple[Evidence, ...], list[Problem]]:
+    """Parse the ``evidence`` field: a list of ``{finding, source}``, each naming its source.
+
+    Examples
+    --------
+    >>> items, problems = read_evidence(Path("c.md"), [{"finding": "30% had a tear"}])
+    >>> str(problems[0])
+    "c.md: field 'evidence[0].source': missing: every figure needs the study it comes from"
+    """
+    if value is None:
+        return (), []
+    if not isinstance(value, list):
+        return (), [Problem(path, "evidence", "must be a list of {finding, source}")]
+    items, problems = [], []
+    for index, item in enumerate(value):
+        where = f"evidence[{index}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(path, where, "must be a mapping with 'finding' and 'source'"))
+            continue
+        for unknown in sorted(set(item) - {"finding", "source"}, key=str):
+            problems.append(Problem(path, f"{where}.{unknown}", "unknown key (known: finding, source)"))
+        found = []
+        for key, why in (("finding", "the figure itself"), ("source", "every figure needs the study it comes from")):
+            text = item.get(key)
+            if not isinstance(text, str) or not text.strip():
+                found.append(Problem(path, f"{where}.{key}", f"missing: {why}"))
+            else:
+                found += check_prose(path, f"{where}.{key}", text, 1)
+        problems += found
+        if not found:
+            items.append(Evidence(" ".join(item["finding"].split()), " ".join(item["source"].split())))
+    return tuple(items), problems
+
+
+def check_sections(path: Path, sections: dict[str, str]) -> list[Problem]:
+    """Required sections present and long enough; no heading outside the known ones.
+
+    Examples
+    --------
+    >>> [p.message for p in check_sections(Path("c.md"), {"How it presents": "Aching at the back of the knee when walking."})][:1]
+    ["required section '## Why it hurts behind the knee' missing"]
+    """
+    problems = [Problem(path, "text", f"required section '## {name}' missing") for name in REQUIRED_SECTIONS if name not in sections]
+    known = REQUIRED_SECTIONS + OPTIONAL_SECTIONS
+    for heading, body in sections.items():
+        if heading not in known:
+            problems.append(Problem(path, "text", f"unknown section '## {heading}' (known: {', '.join(known)})"))
+        else:
+            problems += check_prose(path, f"text: {heading}", body, MIN_SECTION_WORDS)
+    return problems
+
+
+def read_cause(annotation: AnnotationFile, structures: set[str]) -> tuple[PainCause, list[Problem]]:
+    """Build a :class:`PainCause` from an annotation whose fields passed :data:`CAUSE_FIELDS`.
+
+    Examples
+    --------
+    >>> from explorer.annotations import AnnotationFile
+    >>> body = "Summary." + "".join(f"\\n\\n## {s}\\nEight words of text about this section here." for s in REQUIRED_SECTIONS)
+    >>> note = AnnotationFile(Path("x.md"), "x", {"name": "X", "structures": ["femur"]}, body)
+    >>> cause, problems = read_cause(note, {"femur"})
+    >>> cause.structures, problems
+    (('femur',), [])
+    """
+    fields, path = annotation.fields, annotation.path
+    problems: list[Problem] = []
+    linked = tuple(fields["structures"])
+    if not linked:
+        problems.append(Problem(path, "structures", "lists no structure"))
+    for unknown in [s for s in linked if s not in structures]:
+        problems.append(Problem(path, "structures", f"unknown structure {unknown!r}"))
+    evidence, found = read_evidence(path, fields.get("evidence"))
+    problems += found
+    _, sections = split_sections(annotation.text)
+    problems += check_sections(path, sections)
+    cause = PainCause(annotation.id, fields["name"].strip(), linked, tuple(fields.get("aliases") or ()),
+                      annotation.text, path, evidence, bool(fields.get("urgent", False)), sections)
+    return cause, problems

@@ -1,0 +1,93 @@
+"""The atlas texts: complete, in the project's own words, and safe to render."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from explorer.annotations import plain_text, word_count
+from explorer.atlas import load_atlas
+from explorer.text import markdown_to_html
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = ROOT.parent / "shared" / "seed" / "posterior-knee-pain-article.txt"
+SHINGLE = 10  # words; no run this long may match the source article
+
+STRUCTURE_IDS = {
+    "bones": "femur tibia fibula patella",
+    "cartilage": "femoral_cartilage medial_tibial_cartilage lateral_tibial_cartilage patellar_cartilage",
+    "menisci": "medial_meniscus lateral_meniscus",
+    "ligaments": "anterior_cruciate_ligament posterior_cruciate_ligament medial_collateral_ligament "
+                 "lateral_collateral_ligament posterior_oblique_ligament patellar_ligament oblique_popliteal_ligament iliotibial_band",
+    "nerves": "sciatic_nerve tibial_nerve common_fibular_nerve medial_sural_cutaneous_nerve lateral_sural_cutaneous_nerve "
+              "sural_nerve superficial_fibular_nerve deep_fibular_nerve",
+    "vessels": "popliteal_artery popliteal_vein small_saphenous_vein",
+    "muscles": "biceps_femoris semimembranosus semitendinosus gastrocnemius_medial_head gastrocnemius_lateral_head "
+               "popliteus plantaris soleus",
+    "bursae": "semimembranosus_gastrocnemius_bursa bakers_cyst popliteal_vein_thrombus",
+    "regions": "popliteal_fossa posterolateral_corner posteromedial_corner popliteal_fascia",
+}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", plain_text(text).lower().replace("\u2019", "'"))
+
+
+def _shingles(words: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+
+
+def test_every_structure_has_a_text_of_80_to_200_words(atlas):
+    for group, ids in STRUCTURE_IDS.items():
+        for structure_id in ids.split():
+            structure = atlas[structure_id]
+            assert structure.group == group, structure_id
+            assert 80 <= word_count(structure.text) <= 200, (structure_id, word_count(structure.text))
+
+
+def test_nerves_say_where_they_come_from(atlas):
+    for nerve in atlas.in_group("nerves"):
+        assert "sciatic nerve" in nerve.text, nerve.id
+    assert "supplies" in atlas["tibial_nerve"].text and "supplies" in atlas["common_fibular_nerve"].text
+    assert "outer side of the foot" in atlas["sural_nerve"].text
+
+
+def test_every_cause_cites_its_figures_and_links_back(atlas):
+    assert len(atlas.causes) >= 10
+    for cause in atlas.causes.values():
+        assert cause.structures and all(cause.id in atlas[s].causes for s in cause.structures), cause.id
+        assert all(item.source.strip() for item in cause.evidence), cause.id
+    assert atlas.causes["deep_vein_thrombosis"].urgent
+
+
+@pytest.mark.skipif(not ARTICLE.is_file(), reason=f"source article not found at {ARTICLE} (outside a full checkout)")
+def test_no_run_of_ten_words_is_copied_from_the_article():
+    article = _shingles(_words(ARTICLE.read_text(encoding="utf-8")))
+    copied = {}
+    for path in sorted((ROOT / "annotations").rglob("*")):
+        if path.suffix in {".md", ".yaml"}:
+            found = _shingles(_words(path.read_text(encoding="utf-8"))) & article
+            if found:
+                copied[path.relative_to(ROOT).as_posix()] = " ".join(sorted(found)[0])
+    assert not copied, copied
+
+
+HOSTILE = (
+    "The femur is the thigh bone. <script>alert('x')</script> and "
+    '<img src=x onerror="alert(1)"> and <iframe src="https://example.org"></iframe> '
+    "and [a link](javascript:alert(1)) in a text long enough to pass the length check, "
+    "with more words about the bone so that the loader accepts it as a real structure text "
+    "and renders it for a student who opens the explorer in a browser.\n"
+)
+
+
+def test_hostile_markup_in_an_annotation_is_escaped_not_executed(atlas_copy):
+    femur = atlas_copy / "annotations" / "structures" / "femur.md"
+    front, _ = femur.read_text(encoding="utf-8").rsplit("\n---\n", 1)
+    femur.write_text(front + "\n---\n" + HOSTILE, encoding="utf-8")
+    html = markdown_to_html(load_atlas(atlas_copy, meshes=False)["femur"].text)
+    assert not re.search(r"<\s*(script|img|iframe)", html, re.IGNORECASE), html
+    assert "&lt;script&gt;" in html and "&lt;img" in html
+    assert 'href="javascript:' not in html
