@@ -62,6 +62,34 @@ def test_every_cause_cites_its_figures_and_links_back(atlas):
     assert atlas.causes["deep_vein_thrombosis"].urgent
 
 
+FIGURES = {
+    "osteoarthritis": ["2018 systematic review of 63 studies", "5,400 knees", "4,700 adults", "4% to 14%", "19% to 43%",
+                       "Cochrane Review of 44", "thirteen trials"],
+    "hamstring_strain": ["2016 study of 506 hamstrings", "253 patients", "15%", "2%", "University of São Paulo"],
+    "pcl_tear": ["2 cases per 100,000 people", "Mayo Clinic study"],
+    "meniscus_tear": ["2014 review", "230 sedentary adults", "30%"],
+    "calf_strain": ["2017 systematic review of 10 studies", "5,300 athletes"],
+    "deep_vein_thrombosis": ["1 out of 1,000 adults", "5.5%", "2017 retrospective study"],
+}
+
+
+def test_each_cause_gives_the_figures_with_their_study(atlas):
+    for cause_id, figures in FIGURES.items():
+        cited = " ".join(f"{item.finding} {item.source}" for item in atlas.causes[cause_id].evidence)
+        for figure in figures:
+            assert figure.lower() in cited.lower(), (cause_id, figure)
+            assert figure.lower() in " ".join(plain_text(atlas.causes[cause_id].text).split()).lower(), (cause_id, figure)
+
+
+@pytest.mark.skipif(not ARTICLE.is_file(), reason=f"source article not found at {ARTICLE} (outside a full checkout)")
+def test_every_number_cited_as_evidence_is_in_the_article(atlas):
+    article = ARTICLE.read_text(encoding="utf-8")
+    for cause in atlas.causes.values():
+        for item in cause.evidence:
+            for number in re.findall(r"\d[\d,.]*\d%?|\d%?", f"{item.finding} {item.source}"):
+                assert number in article, (cause.id, number)
+
+
 @pytest.mark.skipif(not ARTICLE.is_file(), reason=f"source article not found at {ARTICLE} (outside a full checkout)")
 def test_no_run_of_ten_words_is_copied_from_the_article():
     article = _shingles(_words(ARTICLE.read_text(encoding="utf-8")))
