@@ -119,3 +119,21 @@ def test_hostile_markup_in_an_annotation_is_escaped_not_executed(atlas_copy):
     assert not re.search(r"<\s*(script|img|iframe)", html, re.IGNORECASE), html
     assert "&lt;script&gt;" in html and "&lt;img" in html
     assert 'href="javascript:' not in html
+
+
+def test_hostile_markup_in_a_cause_is_escaped_not_executed(atlas_copy):
+    cause = atlas_copy / "annotations" / "causes" / "calf_strain.md"
+    text = cause.read_text(encoding="utf-8").replace(
+        "## Red flags\n", "## Red flags\n<script>document.cookie</script> <svg onload=alert(1)></svg>\n", 1)
+    cause.write_text(text, encoding="utf-8")
+    loaded = load_atlas(atlas_copy, meshes=False).causes["calf_strain"]
+    for html in (markdown_to_html(loaded.text), markdown_to_html(loaded.sections["Red flags"])):
+        assert not re.search(r"<\s*(script|svg)", html, re.IGNORECASE), html
+        assert "&lt;script&gt;" in html
+
+
+def test_project_texts_render_without_raw_html(atlas):
+    texts = [s.text for s in atlas.structures.values()] + [c.text for c in atlas.causes.values()]
+    for text in texts:
+        assert "<" not in text and ">" not in text
+        assert not re.search(r"<\s*[a-z]+[^>]*\son\w+=", markdown_to_html(text))
