@@ -90,3 +90,26 @@ def check_links(path: Path, field: str, text: str, glossary: dict[str, GlossaryT
         for term_id in dict.fromkeys(match.group(2) for match in GLOSSARY_LINK.finditer(text))
         if term_id not in glossary
     ]
+
+
+def anchor_links(text: str, glossary: dict[str, GlossaryTerm]) -> str:
+    """Rewrite glossary links as in-page anchors whose title is the definition.
+
+    The result is still Markdown; rendered with :func:`explorer.text.markdown_to_html` each link
+    becomes ``<a href="#glossary-<id>" title="<definition>">``, which a browser shows as a tooltip.
+    Links to unknown terms are left as their plain words.
+
+    Examples
+    --------
+    >>> terms = {"bursa": GlossaryTerm("bursa", "Bursa", 'A small "sac" of fluid.')}
+    >>> anchor_links("a [bursa](glossary:bursa) and [x](glossary:nope)", terms)
+    'a [bursa](#glossary-bursa "A small \\\\"sac\\\\" of fluid.") and x'
+    """
+    def replace(match) -> str:
+        term = glossary.get(match.group(2))
+        if term is None:
+            return match.group(1)
+        title = term.definition.replace("\\", "\\\\").replace('"', '\\"')
+        return f'[{match.group(1)}](#glossary-{term.id} "{title}")'
+
+    return GLOSSARY_LINK.sub(replace, text)

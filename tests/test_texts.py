@@ -137,3 +137,11 @@ def test_project_texts_render_without_raw_html(atlas):
     for text in texts:
         assert "<" not in text and ">" not in text
         assert not re.search(r"<\s*[a-z]+[^>]*\son\w+=", markdown_to_html(text))
+
+
+def test_glossary_links_render_as_safe_anchors_with_the_definition(atlas):
+    from explorer.glossary import anchor_links
+
+    html = markdown_to_html(anchor_links(atlas.causes["bakers_cyst"].text, atlas.glossary))
+    assert 'href="#glossary-effusion" title="Extra fluid inside a joint' in html
+    assert "glossary:" not in html
