@@ -32,7 +32,7 @@ from explorer.provenance import MeshProvenance, read_provenance
 
 STRUCTURE_FIELDS = {
     "name": (str, True), "group": (str, True), "parent": (str, False), "aliases": (list, False),
-    "colour": (str, True), "mesh": (str, False),
+    "colour": (str, True), "mesh": (str, False), "pathology": (bool, False),
 }
 MIN_TEXT_WORDS = 40
 MIN_DISCLAIMER_WORDS = 10
@@ -61,6 +61,7 @@ class Structure:
     text: str
     source: Path
     mesh_file: str | None = None
+    pathology: bool = False  # a pathology variant, shown only when asked for
     mesh: "object | None" = None  # pyvista.PolyData once loaded
     provenance: MeshProvenance | None = None
     causes: tuple[str, ...] = ()
@@ -236,6 +237,7 @@ def _read_structures(folder: Path, groups: dict[str, Group], glossary: dict[str,
             id=annotation.id, name=fields["name"].strip(), group=fields["group"],
             parent=fields.get("parent") or fields["group"], aliases=tuple(fields.get("aliases") or ()),
             colour=fields["colour"], text=annotation.text, source=path, mesh_file=fields.get("mesh"),
+            pathology=bool(fields.get("pathology", False)),
         )
     return structures
 

@@ -128,7 +128,9 @@ def _build(args) -> int:
     except SourceError as error:
         print(f"knee-explorer build-meshes: {error}", file=sys.stderr)
         return 1
-    print(f"{len(reports)} meshes, {sum(r.triangles for r in reports)} triangles written to {out}")
+    schematic = len(list(out.glob("*.ply"))) - len(reports)
+    print(f"{len(reports)} MRI-derived meshes ({sum(r.triangles for r in reports)} triangles) and "
+          f"{schematic} schematic meshes written to {out}")
     return 0
 
 

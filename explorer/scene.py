@@ -54,6 +54,7 @@ class KneeScene:
                 continue
             actor = self.plotter.add_mesh(structure.mesh, color=structure.colour, smooth_shading=True,
                                           specular=0.2, name=structure.id, pickable=True)
+            actor.visibility = not structure.pathology
             self.actors[structure.id] = actor
         self.selected: str | None = None
         self._label_actor = None
@@ -87,8 +88,9 @@ class KneeScene:
         return [sid for sid, actor in self.actors.items() if actor.visibility]
 
     def show_structures(self, *ids: str) -> "KneeScene":
-        """Show structures or groups (all when no id is given)."""
-        for sid in self.resolve(*ids) if ids else self.actors:
+        """Show structures or groups; with no id, every structure but the pathology variants."""
+        chosen = self.resolve(*ids) if ids else [sid for sid in self.actors if not self.atlas[sid].pathology]
+        for sid in chosen:
             self.actors[sid].visibility = True
         return self
 
@@ -128,9 +130,10 @@ class KneeScene:
         return self
 
     def reset(self) -> "KneeScene":
-        """Everything shown, opaque, in its own colour, seen from the front."""
+        """The default scene: every structure but the pathology variants, opaque, in its own colour, from the front."""
         self.select(None)
-        self.show_structures().set_opacity(1.0).highlight()
+        self.isolate(*(sid for sid in self.actors if not self.atlas[sid].pathology))
+        self.set_opacity(1.0).highlight()
         return self.view("anterior")
 
     # camera --------------------------------------------------------------------------
@@ -140,6 +143,46 @@ class KneeScene:
             raise KeyError(f"unknown view {name!r} (known: {', '.join(VIEWS)})")
         camera = VIEWS[name].camera(radius_mm=radius_mm, view_angle=self.plotter.camera.view_angle)
         self.plotter.camera_position = [camera["position"], camera["focal_point"], camera["up"]]
+        self.plotter.reset_camera_clipping_range()
+        self.plotter.render()
+        return self
+
+    def frame(self, *ids: str) -> "KneeScene":
+        """Turn the camera's focus onto structures or groups and move so that they fill the view.
+
+        The viewing direction stays as it is; with no id (or nothing with a mesh), nothing changes.
+
+        Examples
+        --------
+        >>> scene = KneeScene(off_screen=True, window_size=(320, 240))
+        >>> round(scene.frame("patella").plotter.camera.focal_point[1]) > 0
+        True
+        """
+        chosen = self.resolve(*ids)
+        if not chosen:
+            return self
+        bounds = np.array([self.actors[sid].GetMapper().GetInput().GetBounds() for sid in chosen])
+        low, high = bounds[:, 0::2].min(axis=0), bounds[:, 1::2].max(axis=0)
+        focus, radius = (low + high) / 2, max(float(np.linalg.norm(high - low)) / 2, 10.0)
+        camera = self.plotter.camera
+        direction = np.asarray(camera.position) - np.asarray(camera.focal_point)
+        direction /= np.linalg.norm(direction)
+        distance = radius / np.sin(np.radians(camera.view_angle / 2))
+        camera.focal_point = tuple(focus)
+        camera.position = tuple(focus + distance * direction)
+        self.plotter.reset_camera_clipping_range()
+        self.plotter.render()
+        return self
+
+    def camera_state(self) -> dict:
+        """The camera as ``{"position", "focalPoint", "viewUp"}`` lists (vtk.js's names)."""
+        camera = self.plotter.camera
+        return {"position": [float(v) for v in camera.position], "focalPoint": [float(v) for v in camera.focal_point],
+                "viewUp": [float(v) for v in camera.up]}
+
+    def set_camera_state(self, state: dict) -> "KneeScene":
+        """Place the camera from ``{"position", "focalPoint", "viewUp"}`` (see :meth:`camera_state`)."""
+        self.plotter.camera_position = [tuple(state["position"]), tuple(state["focalPoint"]), tuple(state["viewUp"])]
         self.plotter.reset_camera_clipping_range()
         self.plotter.render()
         return self

@@ -22,14 +22,17 @@ def test_every_subcommand_has_help(command):
     assert result.returncode == 0 and result.stdout.startswith(f"usage: knee-explorer {command}"), result.stderr
 
 
-def test_list_json_gives_the_documented_fields(capsys):
+def test_list_json_gives_the_documented_fields(capsys, atlas):
     assert main(["list", "--json"]) == 0
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
-    assert len(rows) == 10
+    assert set(rows) == set(atlas.structures)
     assert rows["tibia"] == {
         "id": "tibia", "name": "Tibia", "group": "bones", "mesh": "tibia.ply",
-        "license": "MIT AND Apache-2.0", "schematic": False, "pain_causes": [],
+        "license": "MIT AND Apache-2.0", "schematic": False, "pain_causes": list(atlas["tibia"].causes),
     }
+    assert rows["tibia"]["pain_causes"], "the tibia is linked to at least one cause"
+    assert rows["tibial_nerve"]["schematic"] is True and rows["tibial_nerve"]["group"] == "nerves"
+    assert rows["popliteal_fossa"]["mesh"] is None and rows["popliteal_fossa"]["license"] is None
 
 
 def test_list_shows_groups_and_causes(capsys):

@@ -115,3 +115,15 @@ def test_show_inline_gives_an_interactive_pane_of_the_same_scene(scene):
 
     pane = scene.show(inline=True)
     assert isinstance(pane, pn.pane.vtk.vtk.VTKRenderWindowSynchronized) and pane.object is scene.plotter.ren_win
+
+
+def test_pathology_variants_appear_only_when_asked_for(scene, atlas):
+    pathology = {sid for sid in scene.actors if atlas[sid].pathology}
+    assert pathology == {"bakers_cyst", "popliteal_vein_thrombus"}
+    assert not pathology & set(scene.visible)
+    scene.show_structures()
+    assert not pathology & set(scene.visible)
+    scene.show_structures("bakers_cyst")
+    assert "bakers_cyst" in scene.visible
+    scene.reset()
+    assert not pathology & set(scene.visible) and "tibial_nerve" in scene.visible

@@ -37,7 +37,7 @@ def _ray_hit(mesh: trimesh.Trimesh, origin, direction) -> np.ndarray:
     return locations[np.argmin(np.linalg.norm(locations - np.asarray(origin), axis=1))]
 
 
-def _slab_centre(mesh: trimesh.Trimesh, z: float, half: float = 1.5) -> np.ndarray:
+def _slab_centre(mesh: trimesh.Trimesh, z: float) -> np.ndarray:
     section = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
     return np.asarray(section.vertices).mean(axis=0)
 
@@ -57,9 +57,9 @@ def measure(bones: dict[str, trimesh.Trimesh]) -> dict[str, Landmark]:
         found[name] = Landmark(name, np.asarray(point, dtype=float), method)
         return found[name].point
 
-    lateral_epicondyle = add("lateral_epicondyle", _extreme(femur, (1, 0, 0), (10, 45)),
+    add("lateral_epicondyle", _extreme(femur, (1, 0, 0), (10, 45)),
                              "most lateral femur vertex 10-45 mm above the joint line")
-    medial_epicondyle = add("medial_epicondyle", _extreme(femur, (-1, 0, 0), (10, 45)),
+    add("medial_epicondyle", _extreme(femur, (-1, 0, 0), (10, 45)),
                             "most medial femur vertex 10-45 mm above the joint line")
     medial_back = add("medial_condyle_back", _extreme(femur, (0, -1, 0), (0, 40), (-np.inf, -5)),
                       "most posterior femur vertex medial of x=-5 mm, 0-40 mm above the joint line")
@@ -71,9 +71,9 @@ def measure(bones: dict[str, trimesh.Trimesh]) -> dict[str, Landmark]:
     add("acl_femoral", _ray_hit(femur, [notch_x, medial_back[1] + 8, 14.0], [1, 0, 0]),
         "ray from the notch centre line toward +x onto the medial wall of the lateral condyle, 8 mm in front of "
         "the condyle backs, 14 mm up (posterior part of the notch)")
-    add("pcl_femoral", _ray_hit(femur, [notch_x, medial_back[1] + 24, 18.0], [-1, 0, 0]),
-        "ray from the notch centre line toward -x onto the lateral wall of the medial condyle, 24 mm in front "
-        "of the condyle backs, 18 mm up (anterior part of the notch)")
+    add("pcl_femoral", _ray_hit(femur, [notch_x, medial_back[1] + 22, 15.0], [-1, 0, 0]),
+        "ray from the notch centre line toward -x onto the lateral wall of the medial condyle, 22 mm in front "
+        "of the condyle backs, 15 mm up (anterior part of the notch)")
     eminence = add("intercondylar_eminence", _extreme(tibia, (0, 0, 1), (-20, 20), (notch_x - 10, notch_x + 10)),
                    "highest tibia vertex within 10 mm of the notch centre in x")
     add("acl_tibial", _ray_hit(tibia, [notch_x, eminence[1] + 10, 30.0], [0, 0, -1]),
@@ -87,6 +87,8 @@ def measure(bones: dict[str, trimesh.Trimesh]) -> dict[str, Landmark]:
         "most anterolateral tibia vertex (direction x+y) 10-25 mm below the joint line")
     add("mcl_tibial", _extreme(tibia, (-1, 0.3, 0), (-62, -52)),
         "most medial (slightly anterior) tibia vertex 52-62 mm below the joint line")
+    add("pes_anserinus", _extreme(tibia, (-0.6, 0.8, 0), (-62, -48)),
+        "most anteromedial tibia vertex (direction -0.6x+0.8y) 48-62 mm below the joint line")
     add("posteromedial_tibia", _extreme(tibia, (-np.sqrt(0.5), -np.sqrt(0.5), 0), (-14, -6)),
         "most posteromedial tibia vertex (direction -x-y) 6-14 mm below the joint line")
     add("popliteus_insertion", _ray_hit(tibia, [notch_x - 12, -80.0, -45.0], [0, 1, 0]),
@@ -94,11 +96,11 @@ def measure(bones: dict[str, trimesh.Trimesh]) -> dict[str, Landmark]:
     apex = add("fibular_head_apex", _extreme(fibula, (0, 0, 1), (-np.inf, np.inf)), "highest fibula vertex")
     add("fibular_head_lateral", _extreme(fibula, (1, 0, 0), (apex[2] - 15, apex[2] - 3)),
         "most lateral fibula vertex 3-15 mm below the head's apex")
-    heights = np.arange(apex[2] - 50, apex[2] - 20, 1.0)
+    heights = np.arange(apex[2] - 38, apex[2] - 22, 1.0)
     widths = [np.ptp(fibula.section(plane_origin=[0, 0, z], plane_normal=[0, 0, 1]).vertices[:, 0]) for z in heights]
     neck_z = float(heights[int(np.argmin(widths))])
     add("fibular_neck", _slab_centre(fibula, neck_z),
-        "centre of the narrowest fibula cross-section 20-50 mm below the head's apex")
+        "centre of the narrowest fibula cross-section 22-38 mm below the head's apex")
     add("fibular_head_back", _extreme(fibula, (0, -1, 0), (apex[2] - 20, apex[2] - 5)),
         "most posterior fibula vertex 5-20 mm below the head's apex")
     add("patella_apex", _extreme(patella, (0, 0, -1), (-np.inf, np.inf)), "lowest patella vertex (its apex)")
@@ -107,5 +109,11 @@ def measure(bones: dict[str, trimesh.Trimesh]) -> dict[str, Landmark]:
     add("tibia_shaft_centre_150", _slab_centre(tibia, -150.0), "centre of the tibia cross-section 150 mm below the joint line")
     add("fibula_shaft_centre_150", _slab_centre(fibula, -150.0), "centre of the fibula cross-section 150 mm below the joint line")
     add("femur_shaft_lateral_200", _extreme(femur, (1, 0, 0), (198, 202)), "most lateral femur vertex 200 mm above the joint line")
-    del lateral_epicondyle, medial_epicondyle
     return found
+
+
+def back_of(mesh: trimesh.Trimesh, z: float, x_range=(-np.inf, np.inf), band: float = 2.0) -> float:
+    """The most posterior y of ``mesh`` within ``band`` mm of height ``z`` (and within ``x_range``)."""
+    vertices = mesh.vertices
+    keep = (np.abs(vertices[:, 2] - z) <= band) & (vertices[:, 0] >= x_range[0]) & (vertices[:, 0] <= x_range[1])
+    return float(vertices[keep, 1].min())

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import trimesh
 
-from explorer.build import align, provenance_file, sources, surface
+from explorer.build import align, provenance_file, soft_tissues, sources, surface
 from explorer.build.volume import MRI_LABELS, Grid, LabelVolume, sample
 from explorer.meshio import write_ply
 
@@ -77,6 +77,7 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
 
     reports: list[StructureReport] = []
     alignments: dict[str, dict[str, float]] = {}
+    built: dict[str, trimesh.Trimesh] = {}
     with tempfile.TemporaryDirectory(dir=out_dir.parent if out_dir.parent.exists() else None) as tmp:
         staging = Path(tmp)
         for structure, label in MRI_LABELS.items():
@@ -103,11 +104,14 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
             decimated, score = surface.decimate(full, FIDELITY_P95_MM * FIDELITY_AIM, FIDELITY_MAX_MM * FIDELITY_AIM)
             name = f"{structure}.ply"
             write_ply(staging / name, decimated.vertices, decimated.faces)
+            built[structure] = decimated
             report = StructureReport(structure, name, len(decimated.faces), len(full.faces), score,
                                      surface.is_closed(decimated), notes)
             log(report.line())
             reports.append(report)
-        provenance_file.write(staging, reports, alignments, centre, data_dir)
+        matrices = {bone: np.asarray(fit["matrix"]) for bone, fit in alignments.items()}
+        modelled = soft_tissues.build(built, matrices, paths["chain"], staging, log)
+        provenance_file.write(staging, reports, alignments, centre, data_dir, modelled)
         out_dir.mkdir(parents=True, exist_ok=True)
         for path in sorted(staging.iterdir()):
             shutil.move(str(path), out_dir / path.name)

@@ -41,8 +41,8 @@ EXTENSION_STEPS = (
 )
 
 
-def write(folder: Path, reports, alignments: dict, centre: np.ndarray, data_dir: Path) -> None:
-    """Write the provenance and frame files for ``reports`` into ``folder``."""
+def write(folder: Path, reports, alignments: dict, centre: np.ndarray, data_dir: Path, modelled=()) -> None:
+    """Write the provenance and frame files for ``reports`` and the ``modelled`` structures into ``folder``."""
     from explorer.build import meshes  # the build's parameters live there
     from explorer.build.volume import MRI_LABELS
 
@@ -74,6 +74,8 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, data_dir:
         entry["modifications"] = modifications
         entry["attribution"] = "; ".join(source["attribution"] for source in entry["sources"])
         entries[report.structure] = entry
+    for record in modelled:
+        entries[record.id] = _modelled_entry(folder, record)
     (folder / "PROVENANCE.toml").write_text(
         "# Provenance of every mesh in this folder: source, SPDX licence, sha256 and what was done to it.\n"
         "# Written by `knee-explorer build-meshes`; edit the build, not this file.\n\n"
@@ -93,3 +95,31 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, data_dir:
         "# The atlas frame shared by every mesh (written by `knee-explorer build-meshes`).\n\n" + tomli_w.dumps(frame_data),
         encoding="utf-8",
     )
+
+
+PROJECT_SOURCE = {
+    "package": "knee-explorer (this project): explorer/build/modelled.py",
+    "license": "MIT",
+    "license_evidence": "the project's own construction",
+    "attribution": "Schematic soft tissues modelled by the Knee explorer project on landmarks of the bones",
+}
+
+
+def _modelled_entry(folder: Path, record) -> dict:
+    """Provenance of a schematic structure: built by the project from landmarks of the bones."""
+    landmark_file = folder / "landmarks.toml"
+    own = {**PROJECT_SOURCE, "file": landmark_file.name, "sha256": sources.sha256_of(landmark_file)}
+    chain = sources.SOURCES["chain"]
+    return {
+        "file": f"{record.id}.ply",
+        "sha256": sources.sha256_of(folder / f"{record.id}.ply"),
+        "schematic": True,
+        "sources": [own, dict(MSKT_SOURCE), {**MYO_SIM_SOURCE, "file": chain.member, "sha256": chain.sha256}],
+        "license": "MIT AND Apache-2.0",
+        "provenance": "verified",
+        "modifications": (
+            f"schematic {record.kind}, not measured: {record.construction}. Built from: "
+            f"{', '.join(record.landmarks)} (landmarks.toml). Assumptions: {record.assumptions}. Sizes: {record.sizes}."
+        ),
+        "attribution": "; ".join([PROJECT_SOURCE["attribution"], MSKT_SOURCE["attribution"], MYO_SIM_SOURCE["attribution"]]),
+    }

@@ -53,6 +53,11 @@ SOURCES: dict[str, SourceFile] = {
             MYO_SIM, "myo_sim/models/meshes/r_tibia.stl",
         ),
         SourceFile(
+            "chain", "myo-sim-leg", "myolegs_chain.xml",
+            "da7c4a13eec2abfedc683210972ea423d630461a56909bee2884e181e1bf1d97",
+            MYO_SIM, "myo_sim/models/leg/assets/myolegs_chain.xml",
+        ),
+        SourceFile(
             "fibula", "myo-sim-leg", "r_fibula.stl",
             "2cb0f77671c5421abdec1643aab77b41af2c2b5a8eff49845b098b2393443354",
             MYO_SIM, "myo_sim/models/meshes/r_fibula.stl",

@@ -1,0 +1,445 @@
+"""Schematic soft tissues built from bony landmarks and leg-model muscle sites.
+
+No open data set gives the knee's ligaments, nerves, vessels, muscles or bursae as meshes,
+so each is constructed here: a smooth centre line through points placed relative to
+measured landmarks (see :mod:`explorer.build.landmarks`), pushed clear of the bones, and
+swept with a cross-section of realistic size. Every structure records the landmarks it
+uses, how it was built, the assumptions made and where its sizes come from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import trimesh
+
+from explorer.build.clearance import keep_clear
+from explorer.build.landmarks import Landmark, back_of
+from explorer.build.sweep import ellipsoid, path_length, smooth_path, sweep
+
+#: Published sizes the models are built to and checked against (diameters and lengths in mm).
+SIZE_SOURCES = {
+    "acl_length": ((25.0, 37.0), "ACL length 31 +/- 3 mm in 33 adult knees (Odensten & Gillquist, J Bone Joint Surg Am 1985); range is mean +/- 2 SD"),
+    "pcl_length": ((32.0, 38.0), "PCL 32-38 mm long, cross-section about 11 mm2 (as summarised in Springer 2015, doi:10.1007/978-3-319-14815-1_43)"),
+    "tibial_nerve": ((4.7, 6.6), "tibial nerve at the popliteal fossa: pooled cross-section 25.9 mm2 (95% CI 17.5-34.4), lower-extremity nerve ultrasound meta-analysis (Fisse et al., Eur J Neurol 2021, part II); range is the CI as equivalent diameters"),
+    "common_fibular_nerve": ((2.9, 3.6), "fibular nerve at the fibular head: pooled cross-section 8.4 mm2 (95% CI 6.8-9.9), same meta-analysis; range is the CI as equivalent diameters"),
+    "sural_nerve": ((1.4, 2.0), "sural nerve between the gastrocnemius heads: pooled cross-section 2.4 mm2 (95% CI 1.7-3.1), same meta-analysis; range is the CI as equivalent diameters"),
+    "popliteal_artery": ((5.2, 9.6), "popliteal artery diameter 7.4 +/- 1.1 mm in 898 arteries (Eur J Vasc Endovasc Surg 2005;30:71-4); range is mean +/- 2 SD"),
+}
+
+
+def equivalent_diameter(area_mm2: float) -> float:
+    """Diameter of the circle with this cross-sectional area."""
+    return float(2.0 * np.sqrt(area_mm2 / np.pi))
+
+
+DIAMETERS = {
+    "tibial_nerve": equivalent_diameter(25.9),
+    "common_fibular_nerve": equivalent_diameter(8.4),
+    "sural_nerve": equivalent_diameter(2.4),
+    "medial_sural_cutaneous_nerve": equivalent_diameter(2.4),
+    "lateral_sural_cutaneous_nerve": equivalent_diameter(2.4),
+    "superficial_fibular_nerve": equivalent_diameter(8.4 / 2),
+    "deep_fibular_nerve": equivalent_diameter(8.4 / 2),
+    "popliteal_artery": 7.0,
+    "popliteal_vein": 9.0,
+    "small_saphenous_vein": 3.0,
+}
+
+
+@dataclass
+class Modelled:
+    """One schematic structure: its mesh and the record of how it was made."""
+
+    id: str
+    kind: str
+    mesh: trimesh.Trimesh
+    centreline: np.ndarray
+    landmarks: tuple[str, ...]
+    construction: str
+    assumptions: str
+    sizes: str = "sizes chosen to look typical of an adult knee; no single published figure"
+    attachments: dict[str, tuple[str, list[float]]] = field(default_factory=dict)
+    diameter: float | None = None
+
+
+class SoftTissueBuilder:
+    """Builds every schematic structure from landmarks, leg-model sites and the bone meshes."""
+
+    def __init__(self, landmarks: dict[str, Landmark], sites: dict[str, np.ndarray],
+                 bones: dict[str, trimesh.Trimesh], joint_solids: list[trimesh.Trimesh]):
+        self.L = {name: mark.point for name, mark in landmarks.items()}
+        self.sites = sites
+        self.bones = bones
+        self.bone_list = [bones[name] for name in ("femur", "tibia", "fibula", "patella")]
+        self.joint_solids = joint_solids
+        self.built: dict[str, Modelled] = {}
+
+    # helpers ------------------------------------------------------------------------------
+    def _snap(self, bone: str, point) -> np.ndarray:
+        closest, _, _ = trimesh.proximity.closest_point(self.bones[bone], [point])
+        return closest[0]
+
+    def _exit_backwards(self, bone: str, point) -> np.ndarray:
+        """Where a ray from ``point`` toward -y leaves ``bone`` (its posterior surface)."""
+        hits, _, _ = self.bones[bone].ray.intersects_location([point], [[0.0, -1.0, 0.0]], multiple_hits=True)
+        return hits[np.argmin(hits[:, 1])]
+
+    def _back(self, z: float, x_range=(-25.0, 25.0)) -> float:
+        """Most posterior y of femur and tibia at height z."""
+        values = []
+        for bone in ("femur", "tibia"):
+            try:
+                values.append(back_of(self.bones[bone], z, x_range))
+            except ValueError:
+                continue
+        return min(values)
+
+    def _add(self, item: Modelled) -> Modelled:
+        self.built[item.id] = item
+        return item
+
+    def _tube(self, structure_id: str, kind: str, controls, diameter, landmarks, construction, assumptions,
+              sizes=None, samples=60, solids=None, margin=1.5, fixed=(), width=None) -> Modelled:
+        path = smooth_path(np.asarray(controls, dtype=float), samples)
+        diameters = np.broadcast_to(np.asarray(diameter, dtype=float), (samples,))
+        widths = diameters if width is None else np.broadcast_to(np.asarray(width, dtype=float), (samples,))
+        solids = self.bone_list if solids is None else solids
+        path = keep_clear(path, np.maximum(diameters, widths) / 2, solids, margin=margin, fixed=fixed)
+        mesh = sweep(path, widths, diameters, normal_hint=(1.0, 0.0, 0.0), sides=14)
+        record = Modelled(structure_id, kind, mesh, path, tuple(landmarks), construction, assumptions,
+                          diameter=float(np.sqrt(diameters[0] * widths[0])))
+        if sizes:
+            record.sizes = sizes
+        return self._add(record)
+
+    # ligaments ----------------------------------------------------------------------------
+    def ligaments(self) -> None:
+        L = self.L
+        band = "flat band swept between its attachments"
+        self._ligament("anterior_cruciate_ligament", "tibia", L["acl_tibial"], "femur", L["acl_femoral"],
+                       width=(10.0, 9.0), thickness=5.5, twist=90.0, hint=(1, 0, 0),
+                       landmarks=("acl_tibial", "acl_femoral"),
+                       construction=f"{band}, from the anterior intercondylar area of the tibia to the medial wall "
+                                    "of the lateral femoral condyle, twisting a quarter turn",
+                       sizes=SIZE_SOURCES["acl_length"][1], cruciate=True)
+        self._ligament("posterior_cruciate_ligament", "tibia", L["pcl_tibial"], "femur", L["pcl_femoral"],
+                       width=(11.0, 13.0), thickness=6.0, twist=45.0, hint=(1, 0, 0),
+                       landmarks=("pcl_tibial", "pcl_femoral"),
+                       construction=f"{band}, from the posterior intercondylar area of the tibia, about 10 mm below "
+                                    "the joint line, to the lateral wall of the medial femoral condyle; passes behind "
+                                    "and crosses the ACL",
+                       sizes=SIZE_SOURCES["pcl_length"][1], cruciate=True)
+        medial_joint = np.array([-self._widest_x(-1) - 2.0, L["medial_epicondyle"][1] - 4, 0.0])
+        self._ligament("medial_collateral_ligament", "femur", L["medial_epicondyle"] + [0, -3, 2], "tibia",
+                       L["mcl_tibial"], via=[medial_joint], width=12.0, thickness=2.5, hint=(0, 1, 0),
+                       landmarks=("medial_epicondyle", "mcl_tibial"),
+                       construction=f"{band}, from just behind and above the medial epicondyle over the medial joint "
+                                    "line to the medial tibia about 5.5 cm below it, lying on the bone surface")
+        lateral_joint = np.array([self._widest_x(1) + 2.5, L["lateral_epicondyle"][1] - 8, -2.0])
+        self._ligament("lateral_collateral_ligament", "femur", L["lateral_epicondyle"], "fibula",
+                       L["fibular_head_lateral"], via=[lateral_joint], width=5.0, thickness=4.0, hint=(0, 1, 0),
+                       landmarks=("lateral_epicondyle", "fibular_head_lateral"),
+                       construction="round cord from the lateral epicondyle of the femur, clear of the joint, to the "
+                                    "lateral side of the fibular head")
+        start = L["medial_epicondyle"] + [3.0, -9.0, 6.0]
+        corner = np.array([L["posteromedial_tibia"][0] - 2.0, L["posteromedial_tibia"][1] + 1.0, 0.0])
+        self._ligament("posterior_oblique_ligament", "femur", self._snap("femur", start), "tibia",
+                       L["posteromedial_tibia"], via=[corner], width=10.0, thickness=2.0, hint=(0, 1, 0),
+                       landmarks=("medial_epicondyle", "posteromedial_tibia"),
+                       construction=f"{band}, from behind and above the medial epicondyle (adductor tubercle region) "
+                                    "obliquely over the posteromedial joint corner to the posteromedial tibia")
+        self._ligament("patellar_ligament", "patella", L["patella_apex"] + [0, -3, 2], "tibia", L["tibial_tuberosity"],
+                       width=(26.0, 22.0), thickness=5.0, hint=(1, 0, 0),
+                       landmarks=("patella_apex", "tibial_tuberosity"),
+                       construction=f"{band}, from the apex of the patella to the tibial tuberosity, wide side facing forward")
+        medial_end = self.sites["semimem-P2_r"]
+        lateral_end = L["lateral_condyle_back"] + [0.0, 0.0, 8.0]
+        middle = np.array([0.0, self._back(8.0) - 3.0, 6.0])
+        self._ligament("oblique_popliteal_ligament", "tibia", self._snap("tibia", medial_end), "femur",
+                       self._snap("femur", lateral_end), via=[middle], width=9.0, thickness=2.0, hint=(0, 0, 1),
+                       landmarks=("lateral_condyle_back", "semimem-P2_r"),
+                       construction=f"{band}, from the semimembranosus insertion on the posteromedial tibia "
+                                    "upward and laterally across the back of the joint capsule to the back of the "
+                                    "lateral femoral condyle")
+        thigh = L["femur_shaft_lateral_200"] + [14.0, 0.0, 30.0]
+        knee = L["lateral_epicondyle"] + [7.0, 4.0, 0.0]
+        self._ligament("iliotibial_band", None, thigh, "tibia", L["gerdy_tubercle"],
+                       via=[L["femur_shaft_lateral_200"] + [13.0, 0.0, -60.0], knee],
+                       width=(34.0, 16.0), thickness=2.0, hint=(0, 1, 0),
+                       landmarks=("femur_shaft_lateral_200", "lateral_epicondyle", "gerdy_tubercle"),
+                       construction=f"{band}, down the lateral thigh about 13 mm outside the femur (over the vastus "
+                                    "lateralis, not modelled), past the lateral epicondyle to Gerdy's tubercle; cut at "
+                                    "the top of the scene")
+
+    def _widest_x(self, sign: int) -> float:
+        """Largest |x| of femur, tibia and menisci within 4 mm of the joint line on one side."""
+        reach = 0.0
+        for solid in self.bone_list[:2] + self.joint_solids:
+            near = solid.vertices[np.abs(solid.vertices[:, 2]) < 4.0]
+            if len(near):
+                reach = max(reach, float((sign * near[:, 0]).max()))
+        return reach
+
+    def _ligament(self, structure_id, start_bone, start, end_bone, end, width, thickness, landmarks, construction,
+                  via=(), twist=0.0, hint=(1, 0, 0), sizes=None, cruciate=False) -> Modelled:
+        controls = np.vstack([start, *via, end])
+        samples = 40
+        path = smooth_path(controls, samples)
+        widths = np.linspace(*width, samples) if isinstance(width, tuple) else np.full(samples, width)
+        if not cruciate:
+            solids = self.bone_list + self.joint_solids
+            path = keep_clear(path, thickness / 2, solids, margin=0.3, fixed=(0, samples - 1))
+        mesh = sweep(path, widths, thickness, normal_hint=hint, twist_degrees=twist, sides=16)
+        attachments = {}
+        if start_bone:
+            attachments["start"] = (start_bone, [round(float(v), 3) for v in path[0]])
+        attachments["end"] = (end_bone, [round(float(v), 3) for v in path[-1]])
+        record = Modelled(structure_id, "ligament", mesh, path, tuple(landmarks), construction,
+                          "attachment centres on the measured landmarks; cross-section constant or tapering linearly",
+                          attachments=attachments)
+        if sizes:
+            record.sizes = sizes
+        return self._add(record)
+
+    # muscles ------------------------------------------------------------------------------
+    def muscles(self) -> None:
+        L, S = self.L, self.sites
+        top = 245.0
+
+        def toward(origin_site: str, near: np.ndarray, z: float) -> np.ndarray:
+            """Point at height z on the line from ``near`` to a pelvic origin site."""
+            far = S[origin_site]
+            t = (z - near[2]) / (far[2] - near[2])
+            return near + t * (far - near)
+
+        sm_insertion = self._snap("tibia", S["semimem-P2_r"])
+        sm_via = S["SM_at_condyles_site_semimem_r"]
+        self._muscle("semimembranosus", [toward("semimem-P1_r", sm_via + [0, -8, 60], top), sm_via + [0, -8, 60],
+                                         sm_via + [0, -3, 10], sm_insertion],
+                     widths=[(0.0, 30.0), (0.55, 26.0), (0.8, 9.0), (1.0, 8.0)],
+                     thickness=[(0.0, 22.0), (0.55, 18.0), (0.8, 6.0), (1.0, 5.0)],
+                     landmarks=("semimem-P1_r", "SM_at_condyles_site_semimem_r", "semimem-P2_r"),
+                     construction="belly in the posteromedial thigh aimed at the ischial tuberosity site, narrowing to "
+                                  "a thick tendon behind the medial condyle to its insertion on the posteromedial tibia")
+        st_via = S["ST_at_condyles_site_semiten_r"]
+        st_insertion = self._snap("tibia", S["semiten-P3_r"])
+        self._muscle("semitendinosus", [toward("semiten-P1_r", st_via + [2, -14, 110], top), st_via + [2, -14, 110],
+                                        st_via + [0, -6, 30], st_via, self._snap("tibia", S["semiten-P2_r"]) + [-4, -2, 0],
+                                        st_insertion],
+                     widths=[(0.0, 24.0), (0.35, 18.0), (0.5, 5.0), (1.0, 4.5)],
+                     thickness=[(0.0, 18.0), (0.35, 14.0), (0.5, 5.0), (1.0, 3.5)],
+                     landmarks=("semiten-P1_r", "ST_at_condyles_site_semiten_r", "semiten-P2_r", "semiten-P3_r"),
+                     construction="belly superficial to the semimembranosus, a long round tendon from mid-thigh curving "
+                                  "behind the medial condyle forward to the pes anserinus on the anteromedial tibia")
+        bf_insertion = self._snap("fibula", L["fibular_head_apex"] + [3.0, 0.0, -3.0])
+        bf_knee = L["lateral_condyle_back"] + [14.0, -10.0, 20.0]
+        self._muscle("biceps_femoris", [toward("bflh-P1_r", bf_knee + [0, -14, 80], top), bf_knee + [0, -14, 80],
+                                        bf_knee, bf_insertion],
+                     widths=[(0.0, 30.0), (0.5, 28.0), (0.8, 10.0), (1.0, 9.0)],
+                     thickness=[(0.0, 22.0), (0.5, 20.0), (0.8, 6.0), (1.0, 5.0)],
+                     landmarks=("bflh-P1_r", "lateral_condyle_back", "fibular_head_apex"),
+                     construction="long and short heads as one structure: belly in the posterolateral thigh aimed at the "
+                                  "ischial tuberosity site, a tendon along the lateral side of the popliteal fossa to the "
+                                  "fibular head")
+        for side, sign, site, lead in (("medial", -1, "gasmed-P1_r", 38.0), ("lateral", 1, "gaslat-P1_r", 31.0)):
+            origin = self._exit_backwards("femur", S[site] + [0.0, 0.0, -22.0])
+            condyle = L[f"{side}_condyle_back"]
+            controls = [origin, [condyle[0] + sign * 2, condyle[1] - 9, 5.0],
+                        [sign * 15.0, self._back(-60.0) - 24.0, -70.0], [sign * 12.0, self._back(-60.0) - 28.0, -130.0],
+                        [sign * 3.0, L["tibia_shaft_centre_150"][1] - 34.0, -200.0],
+                        [sign * 1.0, L["tibia_shaft_centre_150"][1] - 34.0, -245.0]]
+            self._muscle(f"gastrocnemius_{side}_head", controls,
+                         widths=[(0.0, 10.0), (0.15, 20.0), (0.45, lead), (0.75, lead * 0.7), (1.0, 12.0)],
+                         thickness=[(0.0, 5.0), (0.15, 12.0), (0.45, 22.0), (0.75, 14.0), (1.0, 5.0)],
+                         landmarks=(site, f"{side}_condyle_back", "tibia_shaft_centre_150"),
+                         construction=f"origin on the back of the femur above the {side} condyle (leg-model site moved back "
+                                      "to the bone surface), belly down the back of the calf bulging most at 7-13 cm below "
+                                      "the joint line, narrowing toward the Achilles tendon; cut at the bottom of the scene")
+        origin = self._snap("femur", L["lateral_epicondyle"] + [-3.0, -9.0, -14.0])
+        controls = [origin, L["lateral_condyle_back"] + [10.0, -6.0, -26.0],
+                    [L["notch_centre"][0] + 6.0, self._back(-22.0) - 5.0, -24.0],
+                    L["popliteus_insertion"] + [0.0, -5.0, 0.0]]
+        self._muscle("popliteus", controls, widths=[(0.0, 5.0), (0.35, 10.0), (0.6, 30.0), (1.0, 26.0)],
+                     thickness=[(0.0, 4.0), (0.35, 5.0), (0.6, 9.0), (1.0, 6.0)], hint=(0, 0, 1),
+                     landmarks=("lateral_epicondyle", "lateral_condyle_back", "popliteus_insertion"),
+                     construction="tendon from the lateral femoral condyle below the epicondyle, passing behind the "
+                                  "lateral meniscus, fanning into a flat triangular belly on the back of the tibia above "
+                                  "the soleal line")
+
+    def _muscle(self, structure_id, controls, widths, thickness, landmarks, construction, hint=(1, 0, 0)) -> Modelled:
+        samples = 70
+        path = smooth_path(np.asarray(controls, dtype=float), samples)
+        arc = np.linspace(0.0, 1.0, samples)
+        width = np.interp(arc, *zip(*widths))
+        depth = np.interp(arc, *zip(*thickness))
+        path = keep_clear(path, depth / 2, self.bone_list, margin=0.5, fixed=(samples - 1,))
+        mesh = sweep(path, width, depth, normal_hint=hint, sides=18)
+        return self._add(Modelled(structure_id, "muscle", mesh, path, tuple(landmarks), construction,
+                                  "cross-sections are ellipses interpolated along the path; the muscle's far end is cut "
+                                  "where the scene ends"))
+
+    # nerves and vessels --------------------------------------------------------------------
+    def vessels_and_nerves(self) -> None:
+        L, D = self.L, DIAMETERS
+        muscles = [self.built[m].mesh for m in self.built if self.built[m].kind == "muscle"]
+        back = self._back
+        artery = [[-14.0, back(115.0, (-30, 20)) - 6.0, 115.0], [-6.0, back(60.0) - 6.0, 60.0],
+                  [-1.0, back(20.0) - 4.5, 20.0], [0.0, back(0.0) - 5.0, 0.0], [1.0, back(-30.0) - 5.0, -30.0],
+                  [2.0, back(-62.0) - 5.0, -62.0]]
+        self._tube("popliteal_artery", "vessel", artery, D["popliteal_artery"],
+                   ("femur and tibia posterior surfaces",),
+                   "runs from the adductor hiatus down the back of the femur and knee capsule, deepest of the "
+                   "neurovascular bundle, to the lower border of the popliteus",
+                   "centre line 4.5-6 mm behind the bone at each level; the division into tibial arteries is not modelled",
+                   sizes=SIZE_SOURCES["popliteal_artery"][1])
+        offset_vein = np.array([3.5, -8.5, 0.0])
+        vein = [np.asarray(p) + offset_vein for p in artery]
+        self._tube("popliteal_vein", "vessel", vein, D["popliteal_vein"], ("popliteal artery centre line",),
+                   "runs beside and behind the artery (between artery and tibial nerve), slightly lateral",
+                   "calibre 9 mm assumed (no measured reference used); follows the artery 9 mm behind it",
+                   solids=self.bone_list + [self.built["popliteal_artery"].mesh], margin=0.5)
+        division = np.array([2.0, back(70.0) - 30.0, 70.0])
+        sciatic_top = np.array([L["femur_shaft_centre_200"][0] - 4.0, back(245.0, (-40, 60)) - 30.0, 245.0])
+        tibial_calibre = D["tibial_nerve"]
+        sciatic_area = 25.9 + 8.4
+        self._tube("sciatic_nerve", "nerve", [sciatic_top, [division[0] + 1.0, back(150.0, (-40, 60)) - 30.0, 150.0], division],
+                   diameter=equivalent_diameter(sciatic_area) * 0.75, width=equivalent_diameter(sciatic_area) / 0.75,
+                   landmarks=("femur_shaft_centre_200",),
+                   construction="flattened cord down the back of the thigh, between the hamstrings, to its division at "
+                                "the apex of the popliteal fossa 7 cm above the joint line",
+                   assumptions="cross-section = the sum of the tibial and common fibular parts' areas (below), flattened 4:3",
+                   solids=self.bone_list + muscles)
+        tibial = [division, [1.0, back(30.0) - 20.0, 30.0], [0.5, back(0.0) - 19.0, 0.0], [0.0, back(-40.0) - 18.0, -40.0],
+                  [-2.0, L["tibia_shaft_centre_150"][1] - 24.0, -150.0], [-4.0, L["tibia_shaft_centre_150"][1] - 26.0, -245.0]]
+        self._tube("tibial_nerve", "nerve", tibial, tibial_calibre, ("tibia_shaft_centre_150",),
+                   "continues straight down the middle of the popliteal fossa, most superficial of the three at the "
+                   "joint line, then deep to the gastrocnemius heads toward the back of the tibia",
+                   "centre line 18-20 mm behind the bones; branches to muscles not modelled",
+                   sizes=SIZE_SOURCES["tibial_nerve"][1],
+                   solids=self.bone_list + [self.built["popliteal_vein"].mesh, self.built["popliteal_artery"].mesh])
+        neck = L["fibular_neck"]
+        head_back = L["fibular_head_back"]
+        around = 7.5 + 7.0
+        wind = [neck + [around * np.sin(a), -around * np.cos(a), 6.0 - 6.0 * a] for a in np.radians([0.0, 45.0, 90.0, 135.0])]
+        cfn = [division, [division[0] + 14.0, back(40.0) - 20.0, 40.0],
+               L["lateral_condyle_back"] + [14.0, -12.0, -10.0], head_back + [2.0, -8.0, 0.0], *wind]
+        self._tube("common_fibular_nerve", "nerve", cfn, D["common_fibular_nerve"],
+                   ("fibular_head_back", "fibular_neck", "lateral_condyle_back"),
+                   "leaves the sciatic division laterally, follows the medial edge of the biceps femoris tendon, passes "
+                   "behind the fibular head and winds round the fibular neck to its front, where it divides",
+                   "winds at about 7 mm from the neck's surface; centre line pushed clear of bones and the biceps",
+                   sizes=SIZE_SOURCES["common_fibular_nerve"][1],
+                   solids=self.bone_list + [self.built["biceps_femoris"].mesh], margin=1.0)
+        split = self.built["common_fibular_nerve"].centreline[-1]
+        fibula_150 = L["fibula_shaft_centre_150"]
+        self._tube("superficial_fibular_nerve", "nerve",
+                   [split, split + [5.0, 4.0, -20.0], fibula_150 + [11.0, 9.0, 0.0], fibula_150 + [10.0, 12.0, -95.0]],
+                   D["superficial_fibular_nerve"], ("fibular_neck", "fibula_shaft_centre_150"),
+                   "from the division at the fibular neck down the lateral side of the leg, beside the fibula",
+                   "calibre: half the common fibular nerve's area")
+        between = (fibula_150 + L["tibia_shaft_centre_150"]) / 2
+        self._tube("deep_fibular_nerve", "nerve",
+                   [split, split + [-4.0, 8.0, -14.0], between + [0.0, 16.0, 0.0], between + [0.0, 18.0, -95.0]],
+                   D["deep_fibular_nerve"], ("fibular_neck", "fibula_shaft_centre_150", "tibia_shaft_centre_150"),
+                   "from the division at the fibular neck forward and down in front of the interosseous membrane, "
+                   "between tibia and fibula",
+                   "calibre: half the common fibular nerve's area")
+        calf = self._calf_surface
+        tibial_line = self.built["tibial_nerve"].centreline
+        start_medial = tibial_line[np.argmin(np.abs(tibial_line[:, 2] - 10.0))]
+        join = calf(3.0, -165.0)
+        self._tube("medial_sural_cutaneous_nerve", "nerve",
+                   [start_medial, start_medial + [-1.0, -8.0, -20.0], calf(-2.0, -60.0), calf(0.0, -110.0), join],
+                   D["medial_sural_cutaneous_nerve"], ("tibial nerve centre line",),
+                   "branches from the tibial nerve in the popliteal fossa and runs down superficially in the groove "
+                   "between the two gastrocnemius heads",
+                   "runs 2 mm outside the gastrocnemius surface; calibre as the sural nerve",
+                   sizes=SIZE_SOURCES["sural_nerve"][1], solids=self.bone_list + muscles, margin=0.8)
+        cfn_line = self.built["common_fibular_nerve"].centreline
+        start_lateral = cfn_line[np.argmin(np.abs(cfn_line[:, 2] - 20.0))]
+        self._tube("lateral_sural_cutaneous_nerve", "nerve",
+                   [start_lateral, calf(22.0, -35.0), calf(15.0, -100.0), join],
+                   D["lateral_sural_cutaneous_nerve"], ("common fibular nerve centre line",),
+                   "branches from the common fibular nerve and crosses the lateral gastrocnemius head superficially as "
+                   "the sural communicating branch, joining the medial sural cutaneous nerve",
+                   "runs 2 mm outside the gastrocnemius surface; calibre as the sural nerve",
+                   sizes=SIZE_SOURCES["sural_nerve"][1], solids=self.bone_list + muscles, margin=0.8)
+        self._tube("sural_nerve", "nerve", [join, calf(9.0, -205.0), calf(14.0, -245.0)], D["sural_nerve"],
+                   ("medial and lateral sural cutaneous centre lines",),
+                   "formed where the two sural cutaneous branches meet in the calf, running down beside the small "
+                   "saphenous vein",
+                   "runs 2 mm outside the gastrocnemius surface", sizes=SIZE_SOURCES["sural_nerve"][1],
+                   solids=self.bone_list + muscles, margin=0.8)
+        vein_line = self.built["popliteal_vein"].centreline
+        junction = vein_line[np.argmin(np.abs(vein_line[:, 2] - 25.0))]
+        self._tube("small_saphenous_vein", "vessel",
+                   [calf(10.0, -245.0, 3.0), calf(5.0, -190.0, 3.0), calf(1.0, -110.0, 3.0), calf(0.0, -40.0, 3.0),
+                    junction + [0.0, -14.0, -8.0], junction],
+                   D["small_saphenous_vein"], ("popliteal vein centre line",),
+                   "runs up the middle of the back of the calf just under the skin, beside the sural nerve, and dives "
+                   "between the gastrocnemius heads to join the popliteal vein in the fossa",
+                   "calibre 3 mm assumed (no measured reference used)",
+                   solids=self.bone_list + muscles, margin=0.5)
+
+    def _calf_surface(self, x: float, z: float, gap: float = 2.0) -> np.ndarray:
+        """A point ``gap`` mm behind the most posterior gastrocnemius surface at (x, z)."""
+        y = np.inf
+        for head in ("gastrocnemius_medial_head", "gastrocnemius_lateral_head"):
+            vertices = self.built[head].mesh.vertices
+            near = vertices[(np.abs(vertices[:, 2] - z) < 6.0) & (np.abs(vertices[:, 0] - x) < 8.0)]
+            if len(near):
+                y = min(y, float(near[:, 1].min()))
+        if not np.isfinite(y):
+            y = self._back(max(z, -245.0), (-40, 40)) - 40.0
+        return np.array([x, y - gap, z])
+
+    # bursa and pathology ----------------------------------------------------------------------
+    def bursae(self) -> None:
+        medial_head = self.built["gastrocnemius_medial_head"]
+        semimembranosus = self.built["semimembranosus"]
+        z = 8.0
+        a = medial_head.centreline[np.argmin(np.abs(medial_head.centreline[:, 2] - z))]
+        b = semimembranosus.centreline[np.argmin(np.abs(semimembranosus.centreline[:, 2] - z))]
+        centre = (a + b) / 2
+        axes = _axes_toward(b - a)
+        self._sac("semimembranosus_gastrocnemius_bursa", centre, axes, (np.linalg.norm(b - a) / 2 + 1.0, 4.0, 11.0),
+                  "flattened sac between the medial gastrocnemius head and the semimembranosus tendon behind the "
+                  "medial femoral condyle", "normal size, about 2 cm tall; shape an ellipsoid")
+        self._sac("bakers_cyst", centre + [0.0, -9.0, -6.0], axes, (13.0, 13.0, 26.0),
+                  "the same bursa enlarged by joint fluid, bulging backwards between the two tendons",
+                  "pathology variant: about 5 cm tall, a size often seen on scans; shape an ellipsoid")
+        vein = self.built["popliteal_vein"].centreline
+        part = vein[(vein[:, 2] > -28.0) & (vein[:, 2] < 12.0)]
+        mesh = sweep(part, DIAMETERS["popliteal_vein"] * 0.7, DIAMETERS["popliteal_vein"] * 0.7, sides=14)
+        self._add(Modelled("popliteal_vein_thrombus", "pathology", mesh, part, ("popliteal vein centre line",),
+                           "a clot filling the popliteal vein's lumen over 4 cm at the level of the joint",
+                           "pathology variant: diameter 70% of the vein's, shown only when asked for"))
+
+    def _sac(self, structure_id, centre, axes, radii, construction, assumptions) -> None:
+        centre = np.asarray(centre, dtype=float)
+        for _ in range(40):
+            mesh = ellipsoid(centre, radii, axes)
+            if not any(bone.contains(mesh.vertices).any() for bone in self.bone_list):
+                break
+            centre = centre + [0.0, -1.0, 0.0]
+        self._add(Modelled(structure_id, "bursa" if structure_id.endswith("bursa") else "pathology", mesh,
+                           centre[None, :], ("semimembranosus and medial gastrocnemius centre lines",),
+                           construction, assumptions + "; moved backwards in 1 mm steps until clear of bone"))
+
+    def build_all(self) -> list[Modelled]:
+        """Every schematic structure, in build order (later ones avoid earlier ones)."""
+        self.ligaments()
+        self.muscles()
+        self.vessels_and_nerves()
+        self.bursae()
+        return list(self.built.values())
+
+
+def _axes_toward(direction: np.ndarray) -> np.ndarray:
+    """Columns: ``direction`` (horizontal), the horizontal perpendicular, and +z."""
+    x = np.array([direction[0], direction[1], 0.0])
+    x = x / np.linalg.norm(x) if np.linalg.norm(x) > 1e-6 else np.array([1.0, 0.0, 0.0])
+    z = np.array([0.0, 0.0, 1.0])
+    return np.stack([x, np.cross(z, x), z], axis=1)

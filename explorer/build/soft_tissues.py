@@ -1,0 +1,78 @@
+"""Build step for the schematic soft tissues: landmarks, leg-model sites, meshes and their records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import tomli_w
+import trimesh
+
+from explorer.build import landmarks as landmark_rules
+from explorer.build.leg_sites import read_sites
+from explorer.build.modelled import Modelled, SoftTissueBuilder
+from explorer.meshio import write_ply
+
+LANDMARK_FILE = "landmarks.toml"
+MODELLED_FILE = "modelled.toml"
+JOINT_SOLIDS = ("medial_meniscus", "lateral_meniscus", "femoral_cartilage",
+                "medial_tibial_cartilage", "lateral_tibial_cartilage", "patellar_cartilage")
+
+
+def build(meshes: dict[str, trimesh.Trimesh], alignment: dict[str, np.ndarray], chain_xml: Path, staging: Path,
+          log: Callable[[str], None] = print) -> list[Modelled]:
+    """Measure landmarks on the built bones, model every soft tissue, write meshes and ``landmarks.toml``.
+
+    Parameters
+    ----------
+    meshes
+        The MRI-derived meshes by structure id, as written (atlas frame, mm).
+    alignment
+        Leg-model femur and tibia alignments (4x4), as recorded in ``frame.toml``.
+    chain_xml
+        The leg model's ``myolegs_chain.xml`` (muscle path sites).
+    staging
+        Folder the meshes are written to.
+    """
+    bones = {name: meshes[name] for name in ("femur", "tibia", "fibula", "patella")}
+    found = landmark_rules.measure(bones)
+    sites = read_sites(chain_xml, alignment)
+    builder = SoftTissueBuilder(found, sites, bones, [meshes[name] for name in JOINT_SOLIDS])
+    records = builder.build_all()
+    for record in records:
+        write_ply(staging / f"{record.id}.ply", record.mesh.vertices, record.mesh.faces)
+        log(f"{record.id:36s} {len(record.mesh.faces):7d} tris  schematic {record.kind}")
+    landmark_table = {
+        name: {"point_mm": [round(float(v), 3) for v in mark.point], "method": mark.method}
+        for name, mark in found.items()
+    }
+    used_sites = sorted({label for r in records for label in r.landmarks if label in sites})
+    site_table = {name: {"point_mm": [round(float(v), 3) for v in sites[name]],
+                         "method": "leg-model site carried into the atlas by its bone's alignment"} for name in used_sites}
+    (staging / LANDMARK_FILE).write_text(
+        "# Bony landmarks measured on the meshes, and leg-model muscle sites, in the atlas frame (mm).\n"
+        "# Written by `knee-explorer build-meshes`; the schematic soft tissues are built from these.\n\n"
+        + tomli_w.dumps({"landmarks": landmark_table, "leg_model_sites": site_table}),
+        encoding="utf-8",
+    )
+    (staging / MODELLED_FILE).write_text(
+        "# How each schematic structure was built: kind, landmarks, attachments, centre line and calibre (mm).\n"
+        "# Written by `knee-explorer build-meshes`; the anatomy tests check the meshes against it.\n\n"
+        + tomli_w.dumps({record.id: _record_table(record) for record in records}),
+        encoding="utf-8",
+    )
+    return records
+
+
+def _record_table(record: Modelled) -> dict:
+    table = {
+        "kind": record.kind,
+        "landmarks": list(record.landmarks),
+        "centreline_mm": [[round(float(v), 3) for v in point] for point in record.centreline],
+    }
+    if record.diameter is not None:
+        table["diameter_mm"] = round(record.diameter, 3)
+    for end, (bone, point) in record.attachments.items():
+        table[f"{end}_attachment"] = {"bone": bone, "point_mm": point}
+    return table

@@ -1,0 +1,177 @@
+"""Checked anatomy of the schematic soft tissues, on the committed meshes.
+
+Each failure names the structure, the relation and the measured number.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+
+import numpy as np
+import pytest
+import trimesh
+
+from explorer.atlas import default_root
+from explorer.build.modelled import SIZE_SOURCES
+from explorer.meshio import parse_ply
+
+MESHES = default_root() / "meshes"
+MODELLED = tomllib.loads((MESHES / "modelled.toml").read_text(encoding="utf-8"))
+LANDMARKS = {
+    name: np.asarray(entry["point_mm"])
+    for name, entry in tomllib.loads((MESHES / "landmarks.toml").read_text(encoding="utf-8"))["landmarks"].items()
+}
+BONES = ("femur", "tibia", "fibula", "patella")
+TUBES = [sid for sid, entry in MODELLED.items() if entry["kind"] in ("nerve", "vessel")]
+LIGAMENTS = [sid for sid, entry in MODELLED.items() if entry["kind"] == "ligament"]
+
+
+@lru_cache(maxsize=None)
+def mesh(structure_id: str) -> trimesh.Trimesh:
+    vertices, faces = parse_ply((MESHES / f"{structure_id}.ply").read_bytes(), structure_id)
+    return trimesh.Trimesh(np.asarray(vertices, dtype=float), faces, process=False)
+
+
+def centreline(structure_id: str) -> np.ndarray:
+    return np.asarray(MODELLED[structure_id]["centreline_mm"])
+
+
+def slice_centre(structure_id: str, z: float) -> np.ndarray:
+    section = mesh(structure_id).section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
+    assert section is not None, f"{structure_id}: does not reach z={z} mm"
+    return np.asarray(section.vertices).mean(axis=0)
+
+
+def distance_to(bone: str, points) -> np.ndarray:
+    return trimesh.proximity.closest_point(mesh(bone), np.atleast_2d(points))[1]
+
+
+#: Ligament ends: (bone, rule on the end point, what the rule means).
+ATTACHMENT_RULES = {
+    "anterior_cruciate_ligament": {
+        "start": ("tibia", lambda p: p[1] > LANDMARKS["pcl_tibial"][1] + 15 and p[2] > -6, "front of the intercondylar area"),
+        "end": ("femur", lambda p: p[0] > LANDMARKS["notch_centre"][0], "medial wall of the lateral condyle (lateral of the notch centre)"),
+    },
+    "posterior_cruciate_ligament": {
+        "start": ("tibia", lambda p: p[1] < LANDMARKS["acl_tibial"][1] - 15 and p[2] < 0, "back of the tibia below the plateau"),
+        "end": ("femur", lambda p: p[0] < LANDMARKS["notch_centre"][0], "lateral wall of the medial condyle (medial of the notch centre)"),
+    },
+    "medial_collateral_ligament": {
+        "start": ("femur", lambda p: p[0] < -25 and p[2] > 10, "medial femoral epicondyle"),
+        "end": ("tibia", lambda p: p[0] < -10 and p[2] < -40, "medial tibia well below the joint line"),
+    },
+    "lateral_collateral_ligament": {
+        "start": ("femur", lambda p: p[0] > 25 and p[2] > 10, "lateral femoral epicondyle"),
+        "end": ("fibula", lambda p: p[0] > LANDMARKS["fibular_head_apex"][0], "lateral side of the fibular head"),
+    },
+    "posterior_oblique_ligament": {
+        "start": ("femur", lambda p: p[0] < -15 and p[2] > 10, "medial femur above the joint"),
+        "end": ("tibia", lambda p: p[0] < -10 and p[1] < -5, "posteromedial tibia"),
+    },
+    "patellar_ligament": {
+        "start": ("patella", lambda p: abs(p[2] - LANDMARKS["patella_apex"][2]) < 5, "apex of the patella"),
+        "end": ("tibia", lambda p: p[1] > 20 and p[2] < -20, "tibial tuberosity, at the front"),
+    },
+    "oblique_popliteal_ligament": {
+        "start": ("tibia", lambda p: p[0] < -10 and p[1] < -10, "posteromedial tibia (semimembranosus insertion)"),
+        "end": ("femur", lambda p: p[0] > 5 and p[1] < -10, "back of the lateral femoral condyle"),
+    },
+    "iliotibial_band": {
+        "end": ("tibia", lambda p: p[0] > 15 and p[1] > 10 and p[2] < -5, "Gerdy's tubercle, anterolateral tibia"),
+    },
+}
+
+
+def test_every_ligament_has_attachment_rules():
+    assert set(LIGAMENTS) == set(ATTACHMENT_RULES)
+
+
+@pytest.mark.parametrize("ligament", sorted(ATTACHMENT_RULES))
+def test_ligament_ends_lie_on_the_right_bone_and_face(ligament):
+    for end, (bone, rule, meaning) in ATTACHMENT_RULES[ligament].items():
+        recorded = MODELLED[ligament][f"{end}_attachment"]
+        assert recorded["bone"] == bone, f"{ligament}: {end} attaches to {recorded['bone']}, expected {bone}"
+        point = np.asarray(recorded["point_mm"])
+        gap = float(distance_to(bone, point)[0])
+        assert gap <= 2.0, f"{ligament}: {end} attachment is {gap:.2f} mm from the {bone} surface (limit 2 mm)"
+        assert rule(point), f"{ligament}: {end} attachment at {np.round(point, 1)} is not on the {meaning}"
+        on_mesh = float(trimesh.proximity.closest_point(mesh(ligament), [point])[1][0])
+        assert on_mesh <= 4.0, f"{ligament}: recorded {end} attachment is {on_mesh:.1f} mm from its own mesh"
+
+
+@pytest.mark.parametrize("structure_id", TUBES)
+def test_nerves_and_vessels_stay_outside_every_bone(structure_id):
+    surface = mesh(structure_id).vertices
+    for bone in BONES:
+        inside = mesh(bone).contains(surface)
+        assert not inside.any(), (
+            f"{structure_id}: {int(inside.sum())} surface points inside the {bone} "
+            f"(closer to its centre line than its own radius), e.g. at {np.round(surface[inside][0], 1)}"
+        )
+
+
+def test_popliteal_fossa_depth_order_at_the_joint_line():
+    depth = {sid: slice_centre(sid, 0.0)[1] for sid in ("tibial_nerve", "popliteal_vein", "popliteal_artery")}
+    assert depth["tibial_nerve"] < depth["popliteal_vein"] < depth["popliteal_artery"], (
+        "popliteal fossa at z=0: expected tibial nerve most posterior, then vein, then artery deepest; "
+        f"y = {', '.join(f'{k} {v:.1f} mm' for k, v in depth.items())}"
+    )
+
+
+def test_common_fibular_nerve_is_lateral_and_close_to_the_fibular_neck():
+    nerve = slice_centre("common_fibular_nerve", 20.0)
+    tibial = slice_centre("tibial_nerve", 20.0)
+    assert nerve[0] > tibial[0] + 5, f"common_fibular_nerve: x {nerve[0]:.1f} mm is not lateral of the tibial nerve ({tibial[0]:.1f})"
+    neck = LANDMARKS["fibular_neck"]
+    line = centreline("common_fibular_nerve")
+    near_neck = line[np.abs(line[:, 2] - neck[2]) < 8.0]
+    assert len(near_neck), "common_fibular_nerve: does not reach the level of the fibular neck"
+    distance = float(distance_to("fibula", near_neck).min())
+    assert 5.0 <= distance <= 15.0, f"common_fibular_nerve: centre line {distance:.1f} mm from the fibular neck (5-15 expected)"
+
+
+def test_bursa_lies_between_medial_gastrocnemius_and_semimembranosus():
+    bursa = mesh("semimembranosus_gastrocnemius_bursa")
+    for neighbour in ("gastrocnemius_medial_head", "semimembranosus"):
+        gap = float(trimesh.proximity.closest_point(mesh(neighbour), bursa.vertices)[1].min())
+        assert gap <= 1.5, f"semimembranosus_gastrocnemius_bursa: {gap:.1f} mm from the {neighbour} (should touch it)"
+    centre = bursa.centroid
+    a = slice_centre("gastrocnemius_medial_head", centre[2])
+    b = slice_centre("semimembranosus", centre[2])
+    t = float(np.dot(centre - a, b - a) / np.dot(b - a, b - a))
+    assert 0.15 < t < 0.85, f"semimembranosus_gastrocnemius_bursa: centre at {t:.2f} of the way from gastrocnemius to semimembranosus"
+    assert centre[0] < 0, f"semimembranosus_gastrocnemius_bursa: x {centre[0]:.1f} mm is not on the medial side"
+
+
+def test_cruciates_and_collaterals_sides():
+    acl, pcl = mesh("anterior_cruciate_ligament").centroid, mesh("posterior_cruciate_ligament").centroid
+    assert pcl[1] < acl[1], f"PCL centre y {pcl[1]:.1f} mm is not behind the ACL's ({acl[1]:.1f})"
+    mcl, lcl = mesh("medial_collateral_ligament").centroid, mesh("lateral_collateral_ligament").centroid
+    assert mcl[0] < -20, f"MCL centre x {mcl[0]:.1f} mm is not medial"
+    assert lcl[0] > 20, f"LCL centre x {lcl[0]:.1f} mm is not lateral"
+
+
+@pytest.mark.parametrize("ligament, size", [("anterior_cruciate_ligament", "acl_length"),
+                                             ("posterior_cruciate_ligament", "pcl_length")])
+def test_cruciate_lengths_within_published_ranges(ligament, size):
+    (low, high), source = SIZE_SOURCES[size]
+    line = centreline(ligament)
+    length = float(np.linalg.norm(line[-1] - line[0]))
+    assert low <= length <= high, f"{ligament}: {length:.1f} mm between attachments, published {low}-{high} mm ({source})"
+
+
+@pytest.mark.parametrize("structure_id, size", [("tibial_nerve", "tibial_nerve"),
+                                                 ("common_fibular_nerve", "common_fibular_nerve"),
+                                                 ("sural_nerve", "sural_nerve"),
+                                                 ("popliteal_artery", "popliteal_artery")])
+def test_calibres_within_published_ranges(structure_id, size):
+    (low, high), source = SIZE_SOURCES[size]
+    line = centreline(structure_id)
+    middle = len(line) // 2
+    normal = line[middle + 1] - line[middle - 1]
+    section = mesh(structure_id).section(plane_origin=line[middle], plane_normal=normal)
+    unit = normal / np.linalg.norm(normal)
+    area = max(abs(0.5 * np.dot(np.cross(loop[:-1], loop[1:]).sum(axis=0), unit)) for loop in section.discrete)
+    diameter = 2 * np.sqrt(area / np.pi)
+    assert low <= diameter <= high, f"{structure_id}: calibre {diameter:.2f} mm, published {low}-{high} mm ({source})"
