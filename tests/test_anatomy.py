@@ -147,6 +147,11 @@ def test_bursa_lies_between_medial_gastrocnemius_and_semimembranosus():
 def test_cruciates_and_collaterals_sides():
     acl, pcl = mesh("anterior_cruciate_ligament").centroid, mesh("posterior_cruciate_ligament").centroid
     assert pcl[1] < acl[1], f"PCL centre y {pcl[1]:.1f} mm is not behind the ACL's ({acl[1]:.1f})"
+    acl_line, pcl_line = centreline("anterior_cruciate_ligament"), centreline("posterior_cruciate_ligament")
+    assert acl_line[0][1] > pcl_line[0][1] and acl_line[-1][1] < pcl_line[-1][1], (
+        "cruciates do not cross in side view: ACL runs from front (tibia) to back (femur), PCL the other way"
+    )
+    assert acl_line[-1][0] > pcl_line[-1][0], "cruciates do not cross from the front: ACL femoral end should be lateral of the PCL's"
     mcl, lcl = mesh("medial_collateral_ligament").centroid, mesh("lateral_collateral_ligament").centroid
     assert mcl[0] < -20, f"MCL centre x {mcl[0]:.1f} mm is not medial"
     assert lcl[0] > 20, f"LCL centre x {lcl[0]:.1f} mm is not lateral"

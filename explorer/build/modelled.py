@@ -34,6 +34,9 @@ def equivalent_diameter(area_mm2: float) -> float:
     return float(2.0 * np.sqrt(area_mm2 / np.pi))
 
 
+#: Nerves and vessels narrow along their course: calibre factor at the start and the end.
+TAPER = (1.1, 0.9)
+
 DIAMETERS = {
     "tibial_nerve": equivalent_diameter(25.9),
     "common_fibular_nerve": equivalent_diameter(8.4),
@@ -103,13 +106,16 @@ class SoftTissueBuilder:
     def _tube(self, structure_id: str, kind: str, controls, diameter, landmarks, construction, assumptions,
               sizes=None, samples=60, solids=None, margin=1.5, fixed=(), width=None) -> Modelled:
         path = smooth_path(np.asarray(controls, dtype=float), samples)
-        diameters = np.broadcast_to(np.asarray(diameter, dtype=float), (samples,))
-        widths = diameters if width is None else np.broadcast_to(np.asarray(width, dtype=float), (samples,))
+        taper = np.linspace(TAPER[0], TAPER[1], samples)
+        diameters = taper * float(diameter)
+        widths = diameters if width is None else taper * float(width)
         solids = self.bone_list if solids is None else solids
         path = keep_clear(path, np.maximum(diameters, widths) / 2, solids, margin=margin, fixed=fixed)
         mesh = sweep(path, widths, diameters, normal_hint=(1.0, 0.0, 0.0), sides=14)
-        record = Modelled(structure_id, kind, mesh, path, tuple(landmarks), construction, assumptions,
-                          diameter=float(np.sqrt(diameters[0] * widths[0])))
+        record = Modelled(structure_id, kind, mesh, path, tuple(landmarks), construction,
+                          f"{assumptions}; calibre tapers linearly from {TAPER[0]:.2f} to {TAPER[1]:.2f} times the "
+                          "nominal value along the course (nominal at the middle)",
+                          diameter=float(np.sqrt(diameter * (width or diameter))))
         if sizes:
             record.sizes = sizes
         return self._add(record)
