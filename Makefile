@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Debian packages for off-screen rendering with the VTK wheels (EGL through Mesa).
-SYSTEM_PACKAGES := libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libxrender1 libxcursor1 libxft2 libxinerama1
+# Debian packages for off-screen rendering with the VTK wheels (EGL through Mesa), and Chromium for the browser tests.
+SYSTEM_PACKAGES := libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libxrender1 libxcursor1 libxft2 libxinerama1 chromium
 
 .PHONY: setup system-packages serve test build-meshes benchmark
 

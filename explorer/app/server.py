@@ -1,0 +1,45 @@
+"""Serving the explorer: one :class:`KneeExplorerApp` per browser session, and a credits page."""
+
+from __future__ import annotations
+
+from html import escape
+
+import panel as pn
+
+from explorer.atlas import Atlas
+
+
+def credits_page(atlas: Atlas) -> pn.viewable.Viewable:
+    """The credits page: the attribution to keep with any export, and each mesh's licence."""
+    rows = "".join(
+        f"<tr><td>{escape(s.name)}</td><td>{escape(s.mesh_file or '')}</td><td>{escape(s.provenance.license)}</td>"
+        f"<td>{'schematic model' if s.schematic else 'measured'}</td></tr>"
+        for s in atlas.structures.values() if s.provenance is not None)
+    lines = "".join(f"<li>{escape(line)}</li>" for line in atlas.credits())
+    return pn.pane.HTML(
+        f"<main><h1>Credits and licences</h1><p>The explorer's code and texts: MIT licence.</p>"
+        f"<h2>Attribution</h2><ul>{lines}</ul>"
+        f"<h2>Per 3D model</h2><table><thead><tr><th>Structure</th><th>File</th><th>Licence</th><th>Geometry</th>"
+        f"</tr></thead><tbody>{rows}</tbody></table><p><a href='./'>Back to the explorer</a></p></main>",
+        sizing_mode="stretch_width")
+
+
+def app_routes(atlas: Atlas) -> dict:
+    """The served pages: ``/`` (the explorer, restoring a shared view from the URL) and ``/credits``."""
+    from explorer.app.explorer import KneeExplorerApp
+
+    def explorer_page():
+        return KneeExplorerApp(atlas=atlas, query=dict(pn.state.session_args or {}))
+
+    return {"/": explorer_page, "/credits": lambda: credits_page(atlas)}
+
+
+def serve(atlas: Atlas, port: int = 5006, show: bool = False, threaded: bool = False, address: str = "localhost"):
+    """Serve the explorer on localhost and print its URL.
+
+    With ``threaded=True`` the server runs in a thread and is returned (call ``.stop()``);
+    otherwise this blocks until interrupted.
+    """
+    print(f"Knee explorer: http://localhost:{port}/", flush=True)
+    return pn.serve(app_routes(atlas), port=port, address=address, show=show, title="Knee explorer",
+                    websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}"], threaded=threaded)
