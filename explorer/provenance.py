@@ -10,6 +10,7 @@ from pathlib import Path
 from explorer.problems import Problem
 
 PROVENANCE_FILE = "PROVENANCE.toml"
+SOURCES_TABLE = "sources"
 PROVENANCE_LEVELS = ("verified", "inferred", "unknown")
 _SPDX = re.compile(r"^[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -50,19 +51,31 @@ def read_provenance(mesh_dir: Path) -> tuple[dict[str, MeshProvenance], list[Pro
         return {}, [Problem(path, None, "provenance file missing")]
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         return {}, [Problem(path, None, f"not valid TOML: {error}")]
+    shared = data.pop(SOURCES_TABLE, {})
+    problems = _check_sources(path, shared)
     entries: dict[str, MeshProvenance] = {}
-    problems: list[Problem] = []
     for key, entry in data.items():
-        entry_problems = _check_entry(path, key, entry)
+        entry_problems = _check_entry(path, key, entry, shared)
         problems += entry_problems
         if not entry_problems:
             fields = {name: entry[name] for name in _REQUIRED}
-            fields["sources"] = tuple(entry["sources"])
+            fields["sources"] = tuple(shared[name] for name in entry["sources"])
             entries[entry["file"]] = MeshProvenance(key=key, **fields)
     return entries, problems
 
 
-def _check_entry(path: Path, key: str, entry: object) -> list[Problem]:
+def _check_sources(path: Path, shared: object) -> list[Problem]:
+    if not isinstance(shared, dict):
+        return [Problem(path, SOURCES_TABLE, "must be a table of sources")]
+    problems = []
+    for key, source in shared.items():
+        missing = [name for name in SOURCE_FIELDS if not (isinstance(source, dict) and isinstance(source.get(name), str))]
+        if missing:
+            problems.append(Problem(path, f"{SOURCES_TABLE}.{key}", f"missing {', '.join(missing)}"))
+    return problems
+
+
+def _check_entry(path: Path, key: str, entry: object, shared: dict) -> list[Problem]:
     if not isinstance(entry, dict):
         return [Problem(path, key, "must be a table")]
     problems = [
@@ -80,10 +93,9 @@ def _check_entry(path: Path, key: str, entry: object) -> list[Problem]:
         problems.append(Problem(path, f"{key}.sha256", "must be 64 lowercase hex digits"))
     if not entry["sources"]:
         problems.append(Problem(path, f"{key}.sources", "lists no source"))
-    for index, source in enumerate(entry["sources"]):
-        missing = [name for name in SOURCE_FIELDS if not (isinstance(source, dict) and isinstance(source.get(name), str))]
-        if missing:
-            problems.append(Problem(path, f"{key}.sources[{index}]", f"missing {', '.join(missing)}"))
+    for name in entry["sources"]:
+        if not isinstance(name, str) or not isinstance(shared, dict) or name not in shared:
+            problems.append(Problem(path, f"{key}.sources", f"unknown source {name!r} (not under [{SOURCES_TABLE}])"))
     if not entry["attribution"].strip() or not entry["modifications"].strip():
         problems.append(Problem(path, key, "attribution and modifications must not be empty"))
     return problems

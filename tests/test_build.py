@@ -30,7 +30,8 @@ def test_build_reproduces_the_committed_meshes_within_fidelity(tmp_path):
     for report in reports:
         assert report.closed, report.line()
         assert report.fidelity.within(build.FIDELITY_P95_MM, build.FIDELITY_MAX_MM), report.line()
-    assert len(lines) == len(reports) == 10
+    assert len(reports) == 10, "ten MRI-derived structures"
+    assert len(lines) == len(list(out.glob("*.ply"))), "the build prints one line per mesh"
 
 
 @needs_sources

@@ -81,6 +81,8 @@ BREAKAGES = {
     "licence not SPDX": (lambda r: _edit(_provenance(r), 'license = "MIT"', 'license = "the MIT one"'), r"field '[a-z_]+\.license': 'the MIT one' is not an SPDX licence expression"),
     "provenance level": (lambda r: _edit(_provenance(r), 'provenance = "inferred"', 'provenance = "probably"'), r"field '[a-z_]+\.provenance': 'probably' is not one of verified, inferred, unknown"),
     "provenance field missing": (lambda r: _edit(_provenance(r), "attribution = ", "credit = "), r"field '[a-z_]+\.attribution': missing"),
+    "unknown provenance source": (lambda r: _edit(_provenance(r), 'sources = [\n    "mri-labels",', 'sources = [\n    "mri-labelz",'), r"field '[a-z_]+\.sources': unknown source 'mri-labelz'"),
+    "source without attribution": (lambda r: _edit(_provenance(r), 'attribution = "Whole leg bones', 'credit = "Whole leg bones'), r"field 'sources\.leg-model-[a-z]+': missing attribution"),
     "provenance not toml": (lambda r: _provenance(r).write_text("[femur\n"), r"PROVENANCE\.toml: not valid TOML"),
     "group list broken": (lambda r: _edit(r / "annotations/atlas.yaml", "- {id: bones, name: Bones}", "- {id: bones}"), r"atlas\.yaml: field 'groups\[0\]': must have an id and a name"),
 }

@@ -111,7 +111,7 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
             reports.append(report)
         matrices = {bone: np.asarray(fit["matrix"]) for bone, fit in alignments.items()}
         modelled = soft_tissues.build(built, matrices, paths["chain"], staging, log)
-        provenance_file.write(staging, reports, alignments, centre, data_dir, modelled)
+        provenance_file.write(staging, reports, alignments, centre, modelled)
         out_dir.mkdir(parents=True, exist_ok=True)
         for path in sorted(staging.iterdir()):
             shutil.move(str(path), out_dir / path.name)

@@ -24,7 +24,7 @@ MYO_SIM_SOURCE = {
     "url": "https://pypi.org/project/myo-sim/0.2.4/",
     "license": "Apache-2.0",
     "license_evidence": "LICENSE file (Apache License 2.0) shipped in the wheel",
-    "attribution": "Whole leg bones from MyoSim (myo-sim 0.2.4), MyoSuite, Apache License 2.0",
+    "attribution": "Whole leg bones and muscle path sites from MyoSim (myo-sim 0.2.4), MyoSuite, Apache License 2.0",
 }
 MRI_STEPS = (
     "label {label} extracted from the segmentation; mask smoothed with a Gaussian of sigma {sigma} mm; "
@@ -41,45 +41,43 @@ EXTENSION_STEPS = (
 )
 
 
-def write(folder: Path, reports, alignments: dict, centre: np.ndarray, data_dir: Path, modelled=()) -> None:
-    """Write the provenance and frame files for ``reports`` and the ``modelled`` structures into ``folder``."""
+def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=()) -> None:
+    """Write the provenance and frame files for ``reports`` and the ``modelled`` structures into ``folder``.
+
+    Each source is described once under ``[sources.<key>]``; every mesh entry lists the keys it uses.
+    """
     from explorer.build import meshes  # the build's parameters live there
     from explorer.build.volume import MRI_LABELS
 
+    shared = _shared_sources(folder)
     entries = {}
     for report in reports:
-        path = folder / report.file
-        mri = dict(MSKT_SOURCE)
-        entry = {
-            "file": report.file,
-            "sha256": sources.sha256_of(path),
-            "schematic": False,
-            "sources": [mri],
-            "license": "MIT",
-            "provenance": "inferred",
-        }
         kind = "bone" if report.structure in meshes.BONES else "thin"
+        used = ["mri-labels"]
         modifications = MRI_STEPS.format(
             label=MRI_LABELS[report.structure], sigma=meshes.SMOOTHING_MM, grid=meshes.GRID_MM[kind],
             tris=report.triangles, p95=report.fidelity.p95, maximum=report.fidelity.maximum,
         )
         if report.structure in alignments:
-            leg_source = sources.SOURCES[meshes.EXTENDED[report.structure][0]]
-            entry["sources"].append({**MYO_SIM_SOURCE, "file": leg_source.member, "sha256": leg_source.sha256})
-            entry["license"] = "MIT AND Apache-2.0"
+            used.append(f"leg-model-{meshes.EXTENDED[report.structure][0]}")
             modifications += EXTENSION_STEPS.format(
                 bone=report.structure,
                 blend=meshes.BLEND_WIDTH_MM, extension=meshes.EXTENSION_MM, **alignments[report.structure],
             )
-        entry["modifications"] = modifications
-        entry["attribution"] = "; ".join(source["attribution"] for source in entry["sources"])
-        entries[report.structure] = entry
+        entries[report.structure] = _entry(folder, report.file, used, shared, schematic=False,
+                                            provenance="inferred", modifications=modifications)
     for record in modelled:
-        entries[record.id] = _modelled_entry(folder, record)
+        modifications = (
+            f"schematic {record.kind}, not measured: {record.construction}. Built from: "
+            f"{', '.join(record.landmarks)} (landmarks.toml). Assumptions: {record.assumptions}. Sizes: {record.sizes}."
+        )
+        entries[record.id] = _entry(folder, f"{record.id}.ply", ["project-model", "mri-labels", "leg-model-chain"],
+                                    shared, schematic=True, provenance="verified", modifications=modifications)
     (folder / "PROVENANCE.toml").write_text(
-        "# Provenance of every mesh in this folder: source, SPDX licence, sha256 and what was done to it.\n"
+        "# Provenance of every mesh in this folder: SPDX licence, sha256, sources and what was done to it.\n"
+        "# Sources are described once, under [sources.<key>], at the end.\n"
         "# Written by `knee-explorer build-meshes`; edit the build, not this file.\n\n"
-        + tomli_w.dumps(entries),
+        + tomli_w.dumps({**entries, "sources": shared}),
         encoding="utf-8",
     )
     frame_data = {
@@ -105,21 +103,27 @@ PROJECT_SOURCE = {
 }
 
 
-def _modelled_entry(folder: Path, record) -> dict:
-    """Provenance of a schematic structure: built by the project from landmarks of the bones."""
+def _shared_sources(folder: Path) -> dict[str, dict]:
+    """Every source a mesh may list, by key."""
+    shared = {"mri-labels": dict(MSKT_SOURCE)}
+    for key in ("femur", "tibia", "fibula", "chain"):
+        source = sources.SOURCES[key]
+        shared[f"leg-model-{key}"] = {**MYO_SIM_SOURCE, "file": source.member, "sha256": source.sha256}
     landmark_file = folder / "landmarks.toml"
-    own = {**PROJECT_SOURCE, "file": landmark_file.name, "sha256": sources.sha256_of(landmark_file)}
-    chain = sources.SOURCES["chain"]
+    if landmark_file.exists():
+        shared["project-model"] = {**PROJECT_SOURCE, "file": landmark_file.name, "sha256": sources.sha256_of(landmark_file)}
+    return shared
+
+
+def _entry(folder: Path, file: str, used: list[str], shared: dict, **fields) -> dict:
+    licences = list(dict.fromkeys(shared[key]["license"] for key in used))
     return {
-        "file": f"{record.id}.ply",
-        "sha256": sources.sha256_of(folder / f"{record.id}.ply"),
-        "schematic": True,
-        "sources": [own, dict(MSKT_SOURCE), {**MYO_SIM_SOURCE, "file": chain.member, "sha256": chain.sha256}],
-        "license": "MIT AND Apache-2.0",
-        "provenance": "verified",
-        "modifications": (
-            f"schematic {record.kind}, not measured: {record.construction}. Built from: "
-            f"{', '.join(record.landmarks)} (landmarks.toml). Assumptions: {record.assumptions}. Sizes: {record.sizes}."
-        ),
-        "attribution": "; ".join([PROJECT_SOURCE["attribution"], MSKT_SOURCE["attribution"], MYO_SIM_SOURCE["attribution"]]),
+        "file": file,
+        "sha256": sources.sha256_of(folder / file),
+        "schematic": fields["schematic"],
+        "license": " AND ".join(licences),
+        "provenance": fields["provenance"],
+        "sources": used,
+        "modifications": fields["modifications"],
+        "attribution": "; ".join(dict.fromkeys(shared[key]["attribution"] for key in used)),
     }
