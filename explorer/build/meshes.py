@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -47,7 +47,6 @@ class StructureReport:
     full_triangles: int
     fidelity: surface.Fidelity
     closed: bool
-    notes: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         return (
@@ -84,7 +83,6 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
             kind = "bone" if structure in BONES else "thin"
             smoothed = volume.smoothed_mask(label, SMOOTHING_MM)
             corners = _label_box(volume.labels == label, to_frame)
-            notes: list[str] = []
             if structure in EXTENDED:
                 leg_file, joint_end = EXTENDED[structure]
                 mri_grid = Grid.covering(*corners, GRID_MM[kind], pad=3.0)
@@ -95,7 +93,6 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
                 scale = float(np.cbrt(np.linalg.det(transform[:3, :3])))
                 alignments[structure] = {"rms_mm": round(rms, 2), "scale": round(scale, 4),
                                          "matrix": [[round(float(v), 6) for v in row] for row in transform]}
-                notes.append(f"leg-model bone aligned by symmetric ICP with uniform scale {scale:.3f}, rms {rms:.2f} mm")
                 grid, field_ = _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end)
             else:
                 grid = Grid.covering(*corners, GRID_MM[kind], pad=3.0)
@@ -106,7 +103,7 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
             write_ply(staging / name, decimated.vertices, decimated.faces)
             built[structure] = decimated
             report = StructureReport(structure, name, len(decimated.faces), len(full.faces), score,
-                                     surface.is_closed(decimated), notes)
+                                     surface.is_closed(decimated))
             log(report.line())
             reports.append(report)
         matrices = {bone: np.asarray(fit["matrix"]) for bone, fit in alignments.items()}

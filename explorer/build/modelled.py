@@ -16,7 +16,7 @@ import trimesh
 
 from explorer.build.clearance import keep_clear
 from explorer.build.landmarks import Landmark, back_of
-from explorer.build.sweep import ellipsoid, path_length, smooth_path, sweep
+from explorer.build.sweep import ellipsoid, smooth_path, sweep
 
 #: Published sizes the models are built to and checked against (diameters and lengths in mm).
 SIZE_SOURCES = {

@@ -25,11 +25,6 @@ def smooth_path(points: np.ndarray, samples: int) -> np.ndarray:
     return np.stack([np.interp(targets, arc, dense[:, axis]) for axis in range(3)], axis=1)
 
 
-def path_length(path: np.ndarray) -> float:
-    """Length of a polyline in its own units."""
-    return float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
-
-
 def _frames(path: np.ndarray, normal_hint: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rotation-minimising frames: tangents, normals, binormals along the path."""
     tangents = np.gradient(path, axis=0)
