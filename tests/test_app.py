@@ -85,7 +85,7 @@ def test_unknown_ids_give_a_notice_not_an_error(app):
 
 
 def test_tree_toggles_and_search(app, atlas):
-    app.tree.visible = [sid for sid in app.visible if atlas[sid].group != "bones"]
+    app.tree.shown = [sid for sid in app.visible if atlas[sid].group != "bones"]
     assert not app.scene.actors["femur"].visibility
     assert app.canvas.appearance["femur"][0] is False
     app.search.value_input = "shin bone"
@@ -170,7 +170,7 @@ def test_pathology_variants_appear_only_with_their_cause(app, atlas):
 
 def test_link_round_trip_restores_the_view(app, atlas):
     cause = _any_cause(atlas)
-    app.tree.visible = ["femur", "tibia", "patella"]
+    app.tree.shown = ["femur", "tibia", "patella"]
     app.selected = "patella"
     app.cause = cause.id
     app.show_view("medial")

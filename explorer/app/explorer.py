@@ -152,7 +152,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         scene.highlight(*(cause_ids | ({self.selected} & set(scene.actors))))
         scene.selected = self.selected or None
         self.canvas.param.update(appearance=self._appearance(), clip=self._clip(), labels=self.labels)
-        self.tree.param.update(visible=list(self.visible), selected=self.selected)
+        self.tree.param.update(shown=list(self.visible), selected=self.selected)
         self._update_panels()
         self._update_location()
 
@@ -242,7 +242,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
                                  label_anchors=label_anchors(self.atlas),
                                  sizing_mode="stretch_both", min_height=420)
         self.tree = StructureTree(groups=tree_data(self.atlas), sizing_mode="stretch_width")
-        self.tree.param.watch(lambda e: setattr(self, "visible", list(e.new)), "visible")
+        self.tree.param.watch(lambda e: setattr(self, "visible", list(e.new)), "shown")
         self.tree.param.watch(lambda e: setattr(self, "selected", e.new), "selected")
         self.search = pn.widgets.TextInput(name="Search structures", placeholder="name or alias, e.g. shin bone",
                                            sizing_mode="stretch_width")

@@ -12,9 +12,9 @@ export function render({ model }) {
   let groupBoxes = new Map();
 
   function setVisible(ids, shown) {
-    const visible = new Set(model.visible);
+    const visible = new Set(model.shown);
     ids.forEach((id) => (shown ? visible.add(id) : visible.delete(id)));
-    model.visible = [...visible];
+    model.shown = [...visible];
   }
 
   function build() {
@@ -63,7 +63,7 @@ export function render({ model }) {
   }
 
   function update() {
-    const visible = new Set(model.visible);
+    const visible = new Set(model.shown);
     for (const [id, row] of rows.entries()) {
       const box = row.querySelector("input");
       if (box) box.checked = visible.has(id);
@@ -81,7 +81,7 @@ export function render({ model }) {
   }
 
   model.on(["groups", "matches"], build);
-  model.on(["visible", "selected"], update);
+  model.on(["shown", "selected"], update);
   build();
   return nav;
 }

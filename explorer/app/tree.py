@@ -55,7 +55,7 @@ class StructureTree(pn.custom.JSComponent):
     """
 
     groups = param.List(default=[], doc="Output of :func:`tree_data`.")
-    visible = param.List(default=[], doc="Ids of the structures shown in 3D.")
+    shown = param.List(default=[], doc="Ids of the structures shown in 3D.")
     selected = param.String(default="", doc="Id of the selected structure ('' for none).")
     matches = param.List(default=None, allow_None=True, doc="Ids the search matched; None shows all.")
 

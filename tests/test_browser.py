@@ -1,0 +1,236 @@
+"""The explorer in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+These tests skip (with the reason) where ``/usr/bin/chromium`` or Playwright is missing;
+``make test`` installs both. Software WebGL is slow, so every wait is for a condition, with
+a generous timeout; nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 120_000
+#: A camera looking from the front (the default anterior view), spelled out so tests can project points.
+CAMERA = {"position": [0.0, 540.9, 0.0], "focalPoint": [0.0, 0.0, 0.0], "viewUp": [0.0, 0.0, 1.0]}
+CAM_QUERY = "cam=0,540.9,0,0,0,0,0,0,1"
+
+if not CHROMIUM.exists():
+    pytest.skip("browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright (pip install playwright)")
+expect = sync_api.expect
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("localhost", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(atlas):
+    import panel as pn
+
+    from explorer.app.server import app_routes
+
+    port = _free_port()
+    thread = pn.serve(app_routes(atlas), port=port, address="localhost", threaded=True, show=False,
+                      title="Knee explorer", websocket_origin=[f"localhost:{port}"])
+    url = f"http://localhost:{port}/"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "credits", timeout=30).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    yield url
+    thread.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_app(server, browser):
+    """Open the explorer with a query string; returns the page once the 3D scene is in the browser."""
+    pages = []
+
+    def open_(query: str = "", viewport=(1280, 800)):
+        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+        page.set_default_timeout(TIMEOUT_MS)
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.errors = errors
+        pages.append(page)
+        page.goto(server + query)
+        page.wait_for_selector(".knee-canvas[data-ready=true]", state="attached")
+        return page
+
+    yield open_
+    for page in pages:
+        assert not page.errors, page.errors
+        page.close()
+
+
+def _canvas_point(page, point) -> tuple[float, float]:
+    """Where a world point (mm) appears on the page, for the camera in :data:`CAMERA`."""
+    box = page.locator(".knee-canvas canvas").first.bounding_box()
+    position, focal, up = (np.asarray(CAMERA[k], float) for k in ("position", "focalPoint", "viewUp"))
+    forward = (focal - position) / np.linalg.norm(focal - position)
+    right = np.cross(forward, up)
+    right /= np.linalg.norm(right)
+    true_up = np.cross(right, forward)
+    relative = np.asarray(point, float) - position
+    depth = relative @ forward
+    scale = depth * math.tan(math.radians(30.0 / 2))
+    ndc_x = (relative @ right) / (scale * box["width"] / box["height"])
+    ndc_y = (relative @ true_up) / scale
+    return box["x"] + (1 + ndc_x) * box["width"] / 2, box["y"] + (1 - ndc_y) * box["height"] / 2
+
+
+def _anchor(atlas, structure_id):
+    """A point to click: the middle of the mesh's vertices within 4 mm of the one nearest its centre.
+
+    On a thin tube (a nerve) that is the tube's axis, so the click lands in the middle of it.
+    """
+    points = np.asarray(atlas[structure_id].mesh.points)
+    nearest = points[np.argmin(np.linalg.norm(points - points.mean(axis=0), axis=1))]
+    return points[np.linalg.norm(points - nearest, axis=1) < 4.0].mean(axis=0)
+
+
+def _first_with_mesh(atlas, group):
+    return next((s.id for s in atlas.in_group(group) if s.mesh is not None and not s.pathology), None)
+
+
+def _click_targets(atlas):
+    targets = [pytest.param("tibia", id="bone")]
+    for group in ("ligaments", "nerves"):
+        sid = _first_with_mesh(atlas, group)
+        if sid is not None:
+            targets.append(pytest.param(sid, id=group[:-1]))
+    return targets
+
+
+def pytest_generate_tests(metafunc):
+    if "click_target" in metafunc.fixturenames:
+        from explorer.atlas import load_atlas
+
+        metafunc.parametrize("click_target", _click_targets(load_atlas()))
+
+
+def test_clicking_a_structure_on_the_canvas_shows_its_info(open_app, atlas, click_target):
+    structure = atlas[click_target]
+    page = open_app(f"?show={click_target}&{CAM_QUERY}")
+    x, y = _canvas_point(page, _anchor(atlas, click_target))
+    page.mouse.click(x, y)
+    expect(page.locator("h2.info-name")).to_have_text(structure.name)
+    expect(page.locator(".info-credit")).to_contain_text(structure.provenance.license)
+    expect(page.locator(f"button.name[data-structure={click_target}]")).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function(f"() => location.search.includes('sel={click_target}')")
+
+
+def test_a_drag_rotates_and_never_selects(open_app, atlas):
+    page = open_app(f"?show=tibia&{CAM_QUERY}")
+    x, y = _canvas_point(page, _anchor(atlas, "tibia"))
+    before = page.evaluate("() => location.search")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + 8 * step, y + 2 * step)
+    page.mouse.up()
+    # The rotation reaches the server (the link's camera changes); the selection must not.
+    page.wait_for_function("(before) => location.search !== before", arg=before)
+    assert "sel=" not in page.evaluate("() => location.search")
+    expect(page.locator("h2.info-name")).to_have_count(0)
+
+
+def test_default_view_click_selects_and_mirrors_in_the_tree(open_app, atlas):
+    page = open_app()
+    box = page.locator(".knee-canvas canvas").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.3)
+    expect(page.locator("h2.info-name")).to_have_count(1)
+    name = page.locator("h2.info-name").text_content()
+    expect(page.locator("button.name[aria-pressed=true]")).to_have_text(name)
+
+
+def test_search_filters_the_tree(open_app, atlas):
+    page = open_app()
+    page.get_by_placeholder("name or alias").fill("shin bone")
+    expect(page.locator("button.name")).to_have_count(len(atlas.search("shin bone")))
+    expect(page.locator("button.name[data-structure=tibia]")).to_be_visible()
+
+
+def test_toggling_a_group_hides_it(open_app, atlas):
+    page = open_app()
+    page.get_by_role("checkbox", name="Show all Bones").uncheck()
+    page.wait_for_function("() => location.search.includes('show=')")
+    shown = re.search(r"show=([^&]*)", page.evaluate("() => location.search")).group(1).split("%2C")
+    shown = ",".join(shown).split(",")
+    assert not {"femur", "tibia", "fibula", "patella"} & set(shown)
+    expect(page.get_by_role("checkbox", name="Show Femur")).not_to_be_checked()
+
+
+def test_a_shared_link_restores_the_view(open_app, atlas):
+    page = open_app(f"?show=femur,tibia&sel=tibia&{CAM_QUERY}")
+    expect(page.locator("h2.info-name")).to_have_text("Tibia")
+    expect(page.get_by_role("checkbox", name="Show Femur")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Show Fibula")).not_to_be_checked()
+    expect(page.locator("button.name[data-structure=tibia]")).to_have_attribute("aria-pressed", "true")
+
+
+def test_a_hostile_link_shows_the_default_view_and_a_notice(open_app):
+    page = open_app("?sel=%3Cscript%3Ealert(1)%3C/script%3E&cam=zzz")
+    expect(page.locator(".knee-notice")).to_contain_text("could not be restored")
+    expect(page.get_by_role("checkbox", name="Show Femur")).to_be_checked()
+
+
+def test_keyboard_selects_from_the_tree_with_visible_focus(open_app):
+    page = open_app()
+    page.get_by_role("checkbox", name="Show Femur").focus()
+    page.keyboard.press("Tab")
+    focused = page.locator("button.name[data-structure=femur]")
+    expect(focused).to_be_focused()
+    assert focused.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    expect(page.locator("h2.info-name")).to_have_text("Femur")
+
+
+def test_pain_cause_from_a_link_shows_its_card(open_app, atlas):
+    cause = next((c for c in atlas.causes.values() if any(atlas[s].mesh is not None for s in c.structures)), None)
+    if cause is None:
+        pytest.skip("the atlas has no pain cause yet")
+    page = open_app(f"?cause={cause.id}")
+    expect(page.locator("h2.cause-name")).to_have_text(cause.name)
+
+
+def test_the_page_loads_nothing_from_other_hosts(server, browser):
+    page = browser.new_page()
+    outside = []
+    page.on("request", lambda request: outside.append(request.url)
+            if not request.url.startswith(("http://localhost", "ws://localhost", "data:", "blob:")) else None)
+    page.goto(server)
+    page.wait_for_selector(".knee-canvas[data-ready=true]", state="attached", timeout=TIMEOUT_MS)
+    page.goto(server + "credits")
+    page.get_by_text("Credits and licences").wait_for(timeout=TIMEOUT_MS)
+    page.close()
+    assert outside == []
