@@ -286,7 +286,8 @@ def _attach_meshes(folder: Path, structures: dict[str, Structure], read: bool, p
     entries, found = read_provenance(folder)
     problems += found
     for name in sorted(set(entries) - {p.name for p in folder.glob("*.ply")}):
-        problems.append(Problem(folder / "PROVENANCE.toml", f"{entries[name].key}.file", f"{name} does not exist"))
+        key = entries[name].key if entries[name] else name
+        problems.append(Problem(folder / "PROVENANCE.toml", f"{key}.file", f"{name} does not exist"))
     if not any(problem.field is None for problem in found):
         for orphan in sorted({p.name for p in folder.glob("*.ply")} - set(entries)):
             problems.append(Problem(folder / orphan, None, "mesh has no entry in PROVENANCE.toml"))
@@ -299,7 +300,7 @@ def _attach_meshes(folder: Path, structures: dict[str, Structure], read: bool, p
             continue
         structure.provenance = entries.get(structure.mesh_file)
         if structure.provenance is None:
-            continue  # reported above as a mesh without an entry
+            continue  # reported above: a mesh without an entry, or an entry with problems
         if read:
             structure.mesh = _read_mesh(path, structure.provenance, problems)
 

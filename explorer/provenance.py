@@ -34,8 +34,10 @@ class MeshProvenance:
     sources: tuple[dict, ...]
 
 
-def read_provenance(mesh_dir: Path) -> tuple[dict[str, MeshProvenance], list[Problem]]:
+def read_provenance(mesh_dir: Path) -> tuple[dict[str, MeshProvenance | None], list[Problem]]:
     """Read ``mesh_dir/PROVENANCE.toml``; return entries by mesh file name, and problems.
+
+    A file named by an entry that has problems maps to None (its problems are listed).
 
     Examples
     --------
@@ -57,7 +59,9 @@ def read_provenance(mesh_dir: Path) -> tuple[dict[str, MeshProvenance], list[Pro
     for key, entry in data.items():
         entry_problems = _check_entry(path, key, entry, shared)
         problems += entry_problems
-        if not entry_problems:
+        if entry_problems and isinstance(entry, dict) and isinstance(entry.get("file"), str):
+            entries[entry["file"]] = None
+        elif not entry_problems:
             fields = {name: entry[name] for name in _REQUIRED}
             fields["sources"] = tuple(shared[name] for name in entry["sources"])
             entries[entry["file"]] = MeshProvenance(key=key, **fields)
@@ -94,7 +98,10 @@ def _check_entry(path: Path, key: str, entry: object, shared: dict) -> list[Prob
     if not entry["sources"]:
         problems.append(Problem(path, f"{key}.sources", "lists no source"))
     for name in entry["sources"]:
-        if not isinstance(name, str) or not isinstance(shared, dict) or name not in shared:
+        if not isinstance(name, str):
+            problems.append(Problem(path, f"{key}.sources", f"must list source keys defined under [{SOURCES_TABLE}]"))
+            break
+        if not isinstance(shared, dict) or name not in shared:
             problems.append(Problem(path, f"{key}.sources", f"unknown source {name!r} (not under [{SOURCES_TABLE}])"))
     if not entry["attribution"].strip() or not entry["modifications"].strip():
         problems.append(Problem(path, key, "attribution and modifications must not be empty"))

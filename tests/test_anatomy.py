@@ -119,6 +119,14 @@ def test_popliteal_fossa_depth_order_at_the_joint_line():
     )
 
 
+@pytest.mark.parametrize("z", [-100.0, -160.0])
+def test_tibial_nerve_runs_deep_to_the_calf_muscles(z):
+    nerve = slice_centre("tibial_nerve", z)
+    for muscle in ("soleus", "gastrocnemius_medial_head", "gastrocnemius_lateral_head"):
+        front = float(np.asarray(mesh(muscle).section(plane_origin=[0, 0, z], plane_normal=[0, 0, 1]).vertices)[:, 1].max())
+        assert nerve[1] > front, f"tibial_nerve: at z={z:.0f} mm its centre (y {nerve[1]:.1f}) is not in front of the {muscle} (front y {front:.1f})"
+
+
 def test_common_fibular_nerve_is_lateral_and_close_to_the_fibular_neck():
     nerve = slice_centre("common_fibular_nerve", 20.0)
     tibial = slice_centre("tibial_nerve", 20.0)

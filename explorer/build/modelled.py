@@ -99,6 +99,10 @@ class SoftTissueBuilder:
                 continue
         return min(values)
 
+    def _tibia_back(self, z: float) -> float:
+        """Most posterior y of the tibia at height z."""
+        return back_of(self.bones["tibia"], z, (-40.0, 40.0))
+
     def _add(self, item: Modelled) -> Modelled:
         self.built[item.id] = item
         return item
@@ -249,20 +253,38 @@ class SoftTissueBuilder:
                      construction="long and short heads as one structure: belly in the posterolateral thigh aimed at the "
                                   "ischial tuberosity site, a tendon along the lateral side of the popliteal fossa to the "
                                   "fibular head")
+        tb = self._tibia_back
+        self._muscle("soleus", [[6.0, tb(-38.0) - 12.0, -38.0], [5.0, tb(-90.0) - 19.0, -90.0],
+                                [3.0, tb(-160.0) - 19.0, -160.0], [1.0, tb(-245.0) - 17.0, -245.0]],
+                     widths=[(0.0, 34.0), (0.3, 48.0), (0.7, 40.0), (1.0, 22.0)],
+                     thickness=[(0.0, 8.0), (0.3, 16.0), (0.7, 15.0), (1.0, 8.0)],
+                     landmarks=("tibia posterior surface",),
+                     construction="broad flat belly from the back of the fibular head and the soleal line of the tibia, "
+                                  "lying on the back of the leg bones deep to the gastrocnemius, narrowing toward the "
+                                  "Achilles tendon; cut at the bottom of the scene")
         for side, sign, site, lead in (("medial", -1, "gasmed-P1_r", 38.0), ("lateral", 1, "gaslat-P1_r", 31.0)):
             origin = self._exit_backwards("femur", S[site] + [0.0, 0.0, -22.0])
             condyle = L[f"{side}_condyle_back"]
             controls = [origin, [condyle[0] + sign * 2, condyle[1] - 9, 5.0],
-                        [sign * 15.0, self._back(-60.0) - 24.0, -70.0], [sign * 12.0, self._back(-60.0) - 28.0, -130.0],
-                        [sign * 3.0, L["tibia_shaft_centre_150"][1] - 34.0, -200.0],
-                        [sign * 1.0, L["tibia_shaft_centre_150"][1] - 34.0, -245.0]]
+                        [sign * 17.0, tb(-70.0) - 40.0, -70.0], [sign * 13.0, tb(-130.0) - 43.0, -130.0],
+                        [sign * 5.0, tb(-200.0) - 37.0, -200.0], [sign * 1.0, tb(-245.0) - 31.0, -245.0]]
             self._muscle(f"gastrocnemius_{side}_head", controls,
                          widths=[(0.0, 10.0), (0.15, 20.0), (0.45, lead), (0.75, lead * 0.7), (1.0, 12.0)],
                          thickness=[(0.0, 5.0), (0.15, 12.0), (0.45, 22.0), (0.75, 14.0), (1.0, 5.0)],
-                         landmarks=(site, f"{side}_condyle_back", "tibia_shaft_centre_150"),
+                         landmarks=(site, f"{side}_condyle_back", "tibia posterior surface"),
                          construction=f"origin on the back of the femur above the {side} condyle (leg-model site moved back "
-                                      "to the bone surface), belly down the back of the calf bulging most at 7-13 cm below "
-                                      "the joint line, narrowing toward the Achilles tendon; cut at the bottom of the scene")
+                                      "to the bone surface), belly down the back of the calf behind the soleus, bulging most "
+                                      "at 7-13 cm below the joint line, narrowing toward the Achilles tendon; cut at the "
+                                      "bottom of the scene")
+        plantaris_origin = self._snap("femur", L["lateral_condyle_back"] + [-4.0, 0.0, 24.0])
+        self._muscle("plantaris", [plantaris_origin, [9.0, self._back(-10.0) - 16.0, -10.0],
+                                   [3.0, tb(-70.0) - 29.5, -70.0], [-5.0, tb(-150.0) - 29.5, -150.0],
+                                   [-8.0, tb(-245.0) - 26.0, -245.0]],
+                     widths=[(0.0, 8.0), (0.2, 14.0), (0.32, 4.0), (1.0, 3.0)],
+                     thickness=[(0.0, 6.0), (0.2, 9.0), (0.32, 3.0), (1.0, 2.0)],
+                     landmarks=("lateral_condyle_back", "tibia posterior surface"),
+                     construction="small belly from the femur just above the lateral gastrocnemius head, then a long thin "
+                                  "tendon running down and medially between the gastrocnemius and the soleus")
         origin = self._snap("femur", L["lateral_epicondyle"] + [-3.0, -9.0, -14.0])
         controls = [origin, L["lateral_condyle_back"] + [10.0, -6.0, -26.0],
                     [L["notch_centre"][0] + 6.0, self._back(-22.0) - 5.0, -24.0],
@@ -317,12 +339,14 @@ class SoftTissueBuilder:
                                 "the apex of the popliteal fossa 7 cm above the joint line",
                    assumptions="cross-section = the sum of the tibial and common fibular parts' areas (below), flattened 4:3",
                    solids=self.bone_list + muscles)
-        tibial = [division, [1.0, back(30.0) - 20.0, 30.0], [0.5, back(0.0) - 19.0, 0.0], [0.0, back(-40.0) - 18.0, -40.0],
-                  [-2.0, L["tibia_shaft_centre_150"][1] - 24.0, -150.0], [-4.0, L["tibia_shaft_centre_150"][1] - 26.0, -245.0]]
+        tb = self._tibia_back
+        tibial = [division, [1.0, back(30.0) - 20.0, 30.0], [1.5, back(0.0) - 19.0, 0.0], [1.0, back(-40.0) - 18.0, -40.0],
+                  [-1.0, tb(-100.0) - 6.5, -100.0], [-3.0, tb(-170.0) - 6.5, -170.0], [-5.0, tb(-245.0) - 6.5, -245.0]]
         self._tube("tibial_nerve", "nerve", tibial, tibial_calibre, ("tibia_shaft_centre_150",),
                    "continues straight down the middle of the popliteal fossa, most superficial of the three at the "
-                   "joint line, then deep to the gastrocnemius heads toward the back of the tibia",
-                   "centre line 18-20 mm behind the bones; branches to muscles not modelled",
+                   "joint line, then deep to the gastrocnemius heads and the soleus, on the back of the tibia",
+                   "centre line 18-20 mm behind the bones in the fossa and 6.5 mm behind the tibia in the calf (on "
+                   "tibialis posterior, not modelled); branches to muscles not modelled",
                    sizes=SIZE_SOURCES["tibial_nerve"][1],
                    solids=self.bone_list + [self.built["popliteal_vein"].mesh, self.built["popliteal_artery"].mesh])
         neck = L["fibular_neck"]
