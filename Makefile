@@ -4,8 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages for off-screen rendering with the VTK wheels (EGL through Mesa), and Chromium for the browser tests.
 SYSTEM_PACKAGES := libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libxrender1 libxcursor1 libxft2 libxinerama1 chromium
+# The Khronos glTF validator for the GLB export test, installed into a git-ignored folder.
+NODE_TOOLS := .node
+GLTF_VALIDATOR := gltf-validator@2.0.0-dev.3.10
 
-.PHONY: setup system-packages serve test build-meshes benchmark
+.PHONY: setup system-packages node-tools serve test build-meshes benchmark
 
 setup: system-packages $(VENV)/.installed
 
@@ -20,6 +23,19 @@ system-packages:
 		echo "         install them with: sudo apt-get install" $$missing; \
 	fi
 
+node-tools: $(NODE_TOOLS)/node_modules/gltf-validator/package.json
+
+$(NODE_TOOLS)/node_modules/gltf-validator/package.json:
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing system packages: nodejs npm"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi; \
+	if command -v npm >/dev/null; then \
+		npm install --silent --no-audit --no-fund --prefix $(NODE_TOOLS) $(GLTF_VALIDATOR); \
+	else \
+		echo "warning: npm not found; the glTF validator test will be skipped"; \
+	fi
+
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -29,7 +45,7 @@ $(VENV)/.installed: pyproject.toml
 serve: setup
 	$(BIN)/knee-explorer serve
 
-test: setup
+test: setup node-tools
 	$(BIN)/python -m pytest
 
 build-meshes: setup
@@ -37,3 +53,4 @@ build-meshes: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/atlas_load_and_render.py
+	$(BIN)/python benchmarks/exports.py

@@ -63,6 +63,27 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--size", default="1600x1200", help="WIDTHxHEIGHT in pixels")
     render.set_defaults(run=_render)
 
+    export = commands.add_parser(
+        "export", help="export a view: PNG, GLB, offline HTML, GIF or MP4 orbit, or a saved view (.json)",
+        description="Export a view to the format the output's suffix names: .png (labelled picture), .glb (3D model "
+                    "for slides), .html (offline interactive page), .gif or .mp4 (orbit animation), .json (saved "
+                    "view). The view comes from --view FILE, changed by the options after it.")
+    export.add_argument("output", type=Path, help="file to write; its suffix picks the format")
+    export.add_argument("--view", dest="view_file", type=Path, default=None, help="saved view file (.json) to start from")
+    export.add_argument("--camera", default=None, help="anterior, posterior, medial, lateral or superior")
+    export.add_argument("--show", default=None, help="comma-separated structure or group ids to show")
+    export.add_argument("--select", default=None, help="structure id to select and highlight")
+    export.add_argument("--cause", default=None, help="pain cause id whose structures to highlight")
+    labels = export.add_mutually_exclusive_group()
+    labels.add_argument("--labels", dest="labels", action="store_true", default=None, help="label the structures")
+    labels.add_argument("--no-labels", dest="labels", action="store_false", help="no labels")
+    export.add_argument("--title", default=None, help="title on the picture or page")
+    export.add_argument("--size", default=None, help="WIDTHxHEIGHT in pixels for .png, .gif, .mp4 (default 1920x1080)")
+    export.add_argument("--transparent", action="store_true", help=".png: transparent background")
+    export.add_argument("--frames", type=int, default=None, help=".gif/.mp4: frames in one turn")
+    export.add_argument("--force", action="store_true", help="replace the output if it exists")
+    export.set_defaults(run=_export)
+
     serve = commands.add_parser("serve", help="start the explorer in the browser and print its URL",
                                 description="Serve the explorer on localhost and print its URL.")
     serve.add_argument("--port", type=int, default=5006, help="port to listen on (default 5006)")
@@ -144,6 +165,49 @@ def _render(args) -> int:
     scene = KneeScene(load_atlas(args.root), off_screen=True, window_size=(width, height))
     scene.view(args.view).screenshot(args.output)
     print(f"wrote {args.output}")
+    return 0
+
+
+def _export(args) -> int:
+    from explorer.export import FORMATS, export
+    from explorer.export.saved_view import SavedView, load_view
+
+    suffix = args.output.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"unsupported format {suffix or args.output.name!r} (use one of {', '.join(FORMATS)})")
+    if args.output.exists() and not args.force:
+        raise FileExistsError(f"{args.output} exists (use --force to replace it)")
+    atlas = load_atlas(args.root)
+    view = load_view(args.view_file, atlas) if args.view_file else SavedView()
+    data = view.to_dict()
+    if args.show is not None:
+        ids = [v.strip() for v in args.show.split(",") if v.strip()]
+        for item in ids:
+            if item not in atlas.groups and item not in atlas.structures:
+                raise ValueError(f"unknown structure or group id {item!r}")
+        data["show"] = list(dict.fromkeys(s.id for item in ids for s in (
+            atlas.in_group(item) if item in atlas.groups else [atlas[item]]) if s.mesh_file))
+    for option, key in ((args.select, "selected"), (args.cause, "cause"), (args.camera, "camera"),
+                        (args.labels, "labels"), (args.title, "title")):
+        if option is not None:
+            data[key] = option
+    view = SavedView.from_dict(data, atlas)
+    options: dict = {"force": args.force}
+    if suffix in (".png", ".gif", ".mp4") and args.size:
+        try:
+            options["size"] = tuple(int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            raise ValueError(f"--size {args.size!r} is not WIDTHxHEIGHT") from None
+        if len(options["size"]) != 2:
+            raise ValueError(f"--size {args.size!r} is not WIDTHxHEIGHT")
+    if suffix == ".png":
+        options["transparent"] = args.transparent
+    if suffix in (".gif", ".mp4") and args.frames is not None:
+        options["frames"] = args.frames
+    if suffix != ".json":
+        options["atlas"] = atlas
+    path = export(view, args.output, **options)
+    print(f"wrote {path}")
     return 0
 
 

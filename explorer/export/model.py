@@ -1,0 +1,93 @@
+"""GLB models for slides: one node per structure, in metres, Y up, with the atlas colours and names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from explorer.export.apply import as_view
+from explorer.export.files import atomic_output
+
+if TYPE_CHECKING:
+    from explorer.atlas import Atlas
+
+#: Atlas frame (mm; +x lateral, +y anterior, +z superior) to glTF (m; +Y up): X lateral, Y superior, Z posterior.
+TO_GLTF = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]]) * 0.001
+AXES = "+X lateral, +Y superior, +Z posterior (right knee; the default glTF view looks at the back of the knee)"
+
+
+def glb(view=None, path: str | Path = "knee.glb", *, atlas: "Atlas | None" = None, force: bool = False) -> Path:
+    """Write the view's visible structures as a binary glTF file (GLB) for slides.
+
+    Each structure is one node and one mesh named by its id, with its name, group and mesh licence in
+    the node's ``extras`` and a material in its colour (the highlight colour if highlighted) and opacity.
+    Coordinates are in **metres**, Y up (see :data:`AXES`); the asset's ``extras`` say so and its
+    ``copyright`` holds the attribution lines and the disclaimer.
+
+    Examples
+    --------
+    >>> import tempfile, trimesh
+    >>> out = glb({"show": ["femur", "patella"]}, Path(tempfile.mkdtemp()) / "k.glb")
+    >>> sorted(trimesh.load(out, force="scene").graph.nodes_geometry)
+    ['femur', 'patella']
+    """
+    import trimesh
+
+    path = Path(path)
+    if path.suffix.lower() != ".glb":
+        raise ValueError(f"unsupported format {path.suffix or path.name!r} for a model (use .glb)")
+    if atlas is None:
+        from explorer.atlas import load_atlas
+
+        atlas = load_atlas()
+    saved = as_view(view, atlas)
+    appearance = _appearance(saved, atlas)
+    scene = trimesh.Scene(base_frame="knee")
+    for sid, (colour, opacity) in appearance.items():
+        structure = atlas[sid]
+        polydata = structure.mesh.triangulate()
+        faces = polydata.faces.reshape(-1, 4)[:, 1:]
+        vertices = np.asarray(polydata.points, dtype=float) @ TO_GLTF.T
+        mesh = trimesh.Trimesh(vertices, faces, process=False)
+        rgba = [*(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)), float(opacity)]
+        material = trimesh.visual.material.PBRMaterial(
+            name=sid, baseColorFactor=rgba, metallicFactor=0.0, roughnessFactor=0.6, doubleSided=False,
+            alphaMode="BLEND" if opacity < 1 else "OPAQUE")
+        mesh.visual = trimesh.visual.TextureVisuals(material=material)
+        scene.add_geometry(mesh, geom_name=sid, node_name=sid, metadata={
+            "id": sid, "name": structure.name, "group": structure.group,
+            "group_name": atlas.groups[structure.group].name, "schematic": structure.schematic,
+            "license": structure.provenance.license if structure.provenance else None})
+    units = {"units": "metres", "axes": AXES, "source_units": "millimetres (atlas frame: +x lateral, +y anterior, "
+             "+z superior)", "title": saved.title or atlas.title, "disclaimer": atlas.disclaimer,
+             "attribution": atlas.credits(), "view": saved.to_dict()}
+
+    def finish(tree: dict) -> None:
+        tree["asset"]["generator"] = "knee-explorer"
+        tree["asset"]["copyright"] = "; ".join(atlas.credits())
+        tree["asset"]["extras"] = json.loads(json.dumps(units))
+
+    data = trimesh.exchange.gltf.export_glb(scene, include_normals=True, tree_postprocessor=finish)
+    with atomic_output(path, force=force) as temporary:
+        temporary.write_bytes(data)
+    return path
+
+
+def _appearance(saved, atlas: "Atlas") -> dict[str, tuple[str, float]]:
+    """Structure id -> (colour, opacity) of what the view shows, as the scene and app draw it."""
+    from explorer.export.saved_view import default_visible
+    from explorer.scene import GHOST_OPACITY, HIGHLIGHT_COLOUR
+
+    state = saved.state
+    meshes = {sid for sid, s in atlas.structures.items() if s.mesh is not None}
+    cause_ids = set(atlas.causes[state.cause].structures) & meshes if state.cause else set()
+    variants = {sid for sid in meshes if atlas[sid].pathology}
+    visible = default_visible(atlas) if state.visible is None else state.visible
+    shown = ((set(visible) - variants) | cause_ids) & meshes
+    marked = cause_ids | ({state.selected} & meshes)
+    return {sid: (HIGHLIGHT_COLOUR if sid in marked else atlas[sid].colour,
+                  GHOST_OPACITY if cause_ids and sid not in cause_ids else 1.0)
+            for sid in atlas.structures if sid in shown}

@@ -1,0 +1,224 @@
+"""Saved views: the browser app's URL state as a small JSON file, plus a named camera, labels and a title.
+
+A saved view file looks like::
+
+    {
+      "format": "knee-explorer-view",
+      "version": 1,
+      "show": ["femur", "tibia", "medial_meniscus"],
+      "selected": "medial_meniscus",
+      "cause": "",
+      "camera": "posterior",
+      "labels": true,
+      "title": "The medial meniscus from behind"
+    }
+
+``show`` (structure ids; ``null`` or absent for the default set), ``selected`` and ``cause`` are what the
+app's link holds (:class:`explorer.app.state.ViewState`); ``camera`` is a named view
+(:data:`explorer.views.VIEWS`) or ``{"position", "focalPoint", "viewUp"}`` (vtk.js's names, as in the link).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from explorer.app.state import ViewState, decode, encode
+from explorer.atlas import Atlas
+from explorer.views import VIEWS
+
+FORMAT = "knee-explorer-view"
+VERSION = 1
+_KEYS = {"format", "version", "show", "selected", "cause", "camera", "labels", "title"}
+_ID = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+@dataclass
+class SavedView:
+    """What to show and from where; the link state of the app plus a named camera, labels and a title.
+
+    Parameters
+    ----------
+    state
+        Visible structures, selection, pain cause and explicit camera, as the app's URL holds them.
+    camera_name
+        A named view (anterior, posterior, ...) used when ``state.camera`` is not set.
+    labels
+        Label the visible structures in exports.
+    title
+        A title for exported pictures and pages.
+
+    Examples
+    --------
+    >>> view = SavedView(ViewState(selected="fibula"), camera_name="lateral", labels=True)
+    >>> view.to_dict()["camera"], view.to_dict()["selected"]
+    ('lateral', 'fibula')
+    """
+
+    state: ViewState = field(default_factory=ViewState)
+    camera_name: str = "anterior"
+    labels: bool = False
+    title: str = ""
+
+    # conversions ---------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """The JSON-ready dictionary written to a saved view file."""
+        return {
+            "format": FORMAT, "version": VERSION,
+            "show": None if self.state.visible is None else list(self.state.visible),
+            "selected": self.state.selected, "cause": self.state.cause,
+            "camera": dict(self.state.camera) if self.state.camera else self.camera_name,
+            "labels": self.labels, "title": self.title,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, atlas: Atlas) -> "SavedView":
+        """Validate a saved view dictionary against the atlas.
+
+        Raises
+        ------
+        ValueError
+            Naming the first problem: an unknown key, structure, cause or view, or a malformed camera.
+
+        Examples
+        --------
+        >>> from explorer import load_atlas
+        >>> SavedView.from_dict({"cause": "pcl_tear", "camera": "posterior"}, load_atlas(meshes=False)).state.cause
+        'pcl_tear'
+        """
+        if not isinstance(data, dict):
+            raise ValueError("a saved view must be a JSON object")
+        unknown = sorted(set(data) - _KEYS)
+        if unknown:
+            raise ValueError(f"unknown saved-view key {unknown[0]!r}")
+        if data.get("format", FORMAT) != FORMAT:
+            raise ValueError(f"not a saved view (format {data.get('format')!r})")
+        if data.get("version", VERSION) != VERSION:
+            raise ValueError(f"unsupported saved-view version {data.get('version')!r}")
+        state = ViewState()
+        show = data.get("show")
+        if show is not None:
+            if not isinstance(show, list) or not all(isinstance(v, str) for v in show):
+                raise ValueError("'show' must be a list of structure ids")
+            state.visible = list(dict.fromkeys(_structure(v, atlas, need_mesh=True) for v in show))
+        if data.get("selected"):
+            state.selected = _structure(data["selected"], atlas)
+        if data.get("cause"):
+            state.cause = _cause(data["cause"], atlas)
+        camera, camera_name = data.get("camera", "anterior"), "anterior"
+        if isinstance(camera, str):
+            if camera not in VIEWS:
+                raise ValueError(f"unknown view {camera!r} (known: {', '.join(VIEWS)})")
+            camera_name = camera
+        elif isinstance(camera, dict):
+            state.camera = _camera(camera)
+        elif camera is not None:
+            raise ValueError("'camera' must be a view name or {position, focalPoint, viewUp}")
+        labels, title = data.get("labels", False), data.get("title", "") or ""
+        if not isinstance(labels, bool):
+            raise ValueError("'labels' must be true or false")
+        if not isinstance(title, str) or len(title) > 200:
+            raise ValueError("'title' must be text of at most 200 characters")
+        return cls(state, camera_name, labels, title)
+
+    def to_query(self, atlas: Atlas) -> str:
+        """The app link's query string for this view (labels and title are not part of the link).
+
+        Examples
+        --------
+        >>> from explorer import load_atlas
+        >>> SavedView(ViewState(selected="patella")).to_query(load_atlas(meshes=False))
+        '?sel=patella'
+        """
+        return encode(self.state, default_visible(atlas))
+
+    @classmethod
+    def from_query(cls, query: str, atlas: Atlas) -> "SavedView":
+        """Read the app's link (``?show=...&sel=...``, or a whole URL) into a saved view.
+
+        Raises
+        ------
+        ValueError
+            If the link cannot be restored.
+        """
+        from urllib.parse import parse_qs, urlsplit
+
+        text = urlsplit(query).query if "://" in query else query.lstrip("?")
+        state = decode(parse_qs(text, keep_blank_values=False), atlas)
+        if state.notices:
+            raise ValueError(state.notices[0])
+        return cls(state)
+
+
+def default_visible(atlas: Atlas) -> list[str]:
+    """The structures shown by default: every one with a mesh but the pathology variants."""
+    return [s.id for s in atlas.structures.values() if s.mesh_file and not s.pathology]
+
+
+def load_view(path: str | Path, atlas: Atlas) -> SavedView:
+    """Read and validate a saved view file.
+
+    Raises
+    ------
+    ValueError
+        The file is not valid JSON or names something the atlas does not know (the message names the file).
+    OSError
+        The file cannot be read.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
+    try:
+        return SavedView.from_dict(data, atlas)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+
+
+def save_view(view: SavedView, path: str | Path, *, force: bool = False) -> Path:
+    """Write a saved view file (JSON); refuses to replace an existing file unless ``force``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from explorer import load_atlas
+    >>> p = save_view(SavedView(camera_name="posterior", labels=True), Path(tempfile.mkdtemp()) / "v.json")
+    >>> load_view(p, load_atlas(meshes=False)).camera_name
+    'posterior'
+    """
+    from explorer.export.files import atomic_output
+
+    with atomic_output(path, force=force) as temporary:
+        temporary.write_text(json.dumps(view.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return Path(path)
+
+
+def _structure(value, atlas: Atlas, need_mesh: bool = False) -> str:
+    if not isinstance(value, str) or not _ID.match(value) or value not in atlas.structures:
+        raise ValueError(f"unknown structure id {value!r}")
+    if need_mesh and not atlas.structures[value].mesh_file:
+        raise ValueError(f"structure {value!r} has no mesh to show")
+    return value
+
+
+def _cause(value, atlas: Atlas) -> str:
+    if not isinstance(value, str) or not _ID.match(value) or value not in atlas.causes:
+        raise ValueError(f"unknown pain cause id {value!r}")
+    return value
+
+
+def _camera(camera: dict) -> dict:
+    try:
+        parts = [[float(v) for v in camera[key]] for key in ("position", "focalPoint", "viewUp")]
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("'camera' must have position, focalPoint and viewUp, three numbers each") from None
+    if any(len(p) != 3 or not all(math.isfinite(v) for v in p) for p in parts):
+        raise ValueError("'camera' must have position, focalPoint and viewUp, three numbers each")
+    position, focal, up = parts
+    if math.dist(position, focal) < 1e-3 or math.hypot(*up) < 1e-6:
+        raise ValueError("degenerate camera")
+    return {"position": position, "focalPoint": focal, "viewUp": up}
