@@ -1,0 +1,119 @@
+"""One offline interactive HTML page: the view in plain WebGL, labels, and on a click the structure's text and causes."""
+
+from __future__ import annotations
+
+import base64
+import json
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from explorer.export.apply import as_view
+from explorer.export.files import atomic_output
+from explorer.glossary import anchor_links
+from explorer.text import markdown_to_html
+
+if TYPE_CHECKING:
+    from explorer.atlas import Atlas
+
+
+def html(view=None, path: str | Path = "knee.html", *, atlas: "Atlas | None" = None, force: bool = False) -> Path:
+    """Write the view as one self-contained HTML file that works from disk with no network.
+
+    The page draws the view's structures with WebGL (drag rotates, the wheel zooms), keeps the
+    labels, and on a click shows the structure's name, text and pain causes (all Markdown rendered by
+    :func:`explorer.text.markdown_to_html`, so raw HTML in a text is shown as text). It carries the
+    disclaimer and the attribution lines.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = html({"show": ["patella"], "labels": True}, Path(tempfile.mkdtemp()) / "k.html")
+    >>> "Patella" in out.read_text()
+    True
+    """
+    from explorer.export.model import _appearance
+    from explorer.scene import HIGHLIGHT_COLOUR
+    from explorer.views import VIEWS
+
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"unsupported format {path.suffix or path.name!r} for a page (use .html)")
+    if atlas is None:
+        from explorer.atlas import load_atlas
+
+        atlas = load_atlas()
+    saved = as_view(view, atlas)
+    appearance = _appearance(saved, atlas)
+    state = saved.state
+    labelled = set(appearance)
+    if state.cause:
+        labelled = set(atlas.causes[state.cause].structures) & labelled
+    if state.selected in appearance:
+        labelled = (labelled if state.cause else set()) | {state.selected}
+    structures = [_structure_data(atlas, sid, colour, opacity, colour == HIGHLIGHT_COLOUR, sid in labelled)
+                  for sid, (colour, opacity) in appearance.items()]
+    if state.camera:
+        camera = {key: [float(v) for v in state.camera[key]] for key in ("position", "focalPoint", "viewUp")}
+    else:
+        named = VIEWS[saved.camera_name].camera(focus=_cause_focus(atlas, state.cause, appearance))
+        camera = {"position": list(named["position"]), "focalPoint": list(named["focal_point"]),
+                  "viewUp": list(named["up"])}
+    data = {
+        "title": saved.title or atlas.title, "disclaimer": atlas.disclaimer, "credits": atlas.credits(),
+        "labels": saved.labels, "selected": state.selected if state.selected in appearance else "",
+        "highlight": HIGHLIGHT_COLOUR, "camera": camera, "structures": structures,
+        "info": {sid: _info(atlas, sid) for sid in atlas.structures if atlas[sid].mesh_file},
+        "causes": {cid: {"name": c.name, "urgent": bool(c.urgent), "html": _markdown(atlas, c.text)}
+                   for cid, c in atlas.causes.items()},
+        "glossary": [{"id": t.id, "term": t.term, "definition": t.definition} for t in atlas.glossary.values()],
+    }
+    page = _template("page.html")
+    title = (saved.title or atlas.title).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # JSON inside a script element: no '<' may close it early.
+    payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+    page = page.replace("__TITLE__", title).replace("__SCRIPT__", _template("page.js")).replace("__DATA__", payload)
+    with atomic_output(path, force=force) as temporary:
+        temporary.write_text(page, encoding="utf-8")
+    return path
+
+
+def _template(name: str) -> str:
+    return resources.files("explorer.export").joinpath(name).read_text(encoding="utf-8")
+
+
+def _markdown(atlas: "Atlas", text: str) -> str:
+    return markdown_to_html(anchor_links(text, atlas.glossary))
+
+
+def _info(atlas: "Atlas", sid: str) -> dict:
+    s = atlas[sid]
+    credit = (f"3D model: {s.provenance.license}{', schematic' if s.schematic else ''}." if s.provenance
+              else "No 3D model.")
+    return {"name": s.name, "group": atlas.groups[s.group].name, "html": _markdown(atlas, s.text),
+            "causes": list(s.causes), "credit": credit}
+
+
+def _structure_data(atlas: "Atlas", sid: str, colour: str, opacity: float, highlight: bool, labelled: bool) -> dict:
+    mesh = atlas[sid].mesh.triangulate()
+    points = np.asarray(mesh.points, dtype=np.float32)
+    faces = mesh.faces.reshape(-1, 4)[:, 1:].astype(np.uint32)
+    centre = (points.min(axis=0) + points.max(axis=0)) / 2
+    anchor = points[int(np.argmin(np.linalg.norm(points - centre, axis=1)))]
+    return {"id": sid, "name": atlas[sid].name, "colour": colour if not highlight else atlas[sid].colour,
+            "opacity": float(opacity), "highlight": highlight, "visible": True, "labelled": labelled,
+            "anchor": [float(v) for v in anchor],
+            "positions": base64.b64encode(points.tobytes()).decode("ascii"),
+            "indices": base64.b64encode(faces.tobytes()).decode("ascii")}
+
+
+def _cause_focus(atlas: "Atlas", cause: str, appearance: dict) -> tuple[float, float, float]:
+    if not cause:
+        return (0.0, 0.0, 0.0)
+    ids = [sid for sid in atlas.causes[cause].structures if sid in appearance]
+    if not ids:
+        return (0.0, 0.0, 0.0)
+    bounds = np.array([atlas[sid].mesh.bounds for sid in ids])
+    return tuple(float(v) for v in (bounds[:, 0::2].min(axis=0) + bounds[:, 1::2].max(axis=0)) / 2)
