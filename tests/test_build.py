@@ -11,10 +11,11 @@ from explorer.build import meshes as build
 from explorer.build.sources import SOURCES
 from explorer.cli import main
 
-DATA = Path(os.environ.get("KNEE_EXPLORER_DATA") or default_root().parent / "shared" / "data")
+SHARED = Path(os.environ.get("KNEE_EXPLORER_SHARED") or default_root().parent / "shared")
+DATA = Path(os.environ.get("KNEE_EXPLORER_DATA") or SHARED / "data")
 needs_sources = pytest.mark.skipif(
     not all(source.path(DATA).is_file() for source in SOURCES.values()),
-    reason=f"source data not found under {DATA} (set KNEE_EXPLORER_DATA)",
+    reason=f"source data not found under {DATA} (set KNEE_EXPLORER_SHARED or KNEE_EXPLORER_DATA)",
 )
 
 
