@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(error.problems)} problem(s) found", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader stopped early (e.g. `| head`): not an error of ours
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except (KeyError, ValueError, OSError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"knee-explorer {args.command}: {message}", file=sys.stderr)
