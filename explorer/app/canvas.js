@@ -48,9 +48,17 @@ export function render({ model, view, el }) {
     return actorsById;
   }
 
+  // Draw on the next animation frame, so the page (e.g. the info panel) updates first.
+  let redrawPending = false;
   function redraw() {
-    const rw = renwin();
-    if (rw) rw.getRenderWindow().render();
+    if (redrawPending) return;
+    redrawPending = true;
+    window.requestAnimationFrame(() => {
+      redrawPending = false;
+      const rw = renwin();
+      if (rw) rw.getRenderWindow().render();
+      updateLabels(true);
+    });
   }
 
   function applyAppearance() {
@@ -83,7 +91,8 @@ export function render({ model, view, el }) {
 
   function applyAll() {
     if (applyAppearance() && applyClip()) {
-      redraw();
+      const rw = renwin();
+      rw.getRenderWindow().render();
       updateLabels(true);
       return true;
     }
@@ -183,6 +192,7 @@ export function render({ model, view, el }) {
       if (applyAll()) {
         appliedTo = rw;
         holder.dataset.ready = "true";
+        holder.dataset.readyAt = String(Math.round(performance.now()));
       }
     }
     updateLabels(false);
@@ -190,7 +200,7 @@ export function render({ model, view, el }) {
   }
   frame = window.requestAnimationFrame(tick);
 
-  model.on("appearance", () => { if (applyAppearance()) { redraw(); updateLabels(true); } });
+  model.on("appearance", () => { if (applyAppearance()) redraw(); });
   model.on("clip", () => { if (applyClip()) redraw(); });
   model.on("labels", () => updateLabels(true));
   el._kneeCleanup = () => window.cancelAnimationFrame(frame);

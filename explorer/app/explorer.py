@@ -116,7 +116,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
             self.scene.set_camera_state(state.camera)
             self._camera_from_link = state.camera
         elif state.cause:
-            self._frame_cause()
+            self._frame_cause(choose_side=True)
         self.view_3d.camera = self.scene.camera_state()
 
     def link_query(self) -> str:
@@ -203,10 +203,16 @@ class KneeExplorerApp(pn.viewable.Viewer):
         """Show every structure again (pathology aside), opaque, unclipped."""
         self.param.update(visible=list(self.default_visible), opacity={}, ghost=False, clip_axis="off")
 
-    def _frame_cause(self) -> None:
+    def _frame_cause(self, choose_side: bool = False) -> None:
         structures = self._cause_structures()
-        if structures:
-            self.scene.frame(*structures)
+        if not structures:
+            return
+        if choose_side:  # look from the side (front, back, inside, outside) the structures lie on
+            centre = np.mean([self.atlas[sid].mesh.center for sid in structures], axis=0)
+            side = max(("anterior", "posterior", "medial", "lateral"),
+                       key=lambda name: float(np.dot(VIEWS[name].direction, centre)))
+            self.scene.view(side)
+        self.scene.frame(*structures)
 
     def _push_camera(self) -> None:
         self._camera_from_link = self.scene.camera_state()
@@ -316,7 +322,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
                      for c in self.atlas[self.selected].causes]
             links += [self._link_button(self.atlas[s].name, selected=s)
                       for s in related_structures(self.atlas, self.selected)]
-            self.info_links.objects = ([pn.pane.HTML("<strong>Related</strong>", width=70)] + links) if links else []
+            self.info_links.objects = ([pn.pane.HTML("<strong>Related:</strong>", margin=(12, 4, 0, 10))] + links
+                                       if links else [])
         else:
             self.info.object = WELCOME
             self.info_links.objects = []
@@ -339,7 +346,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
     @param.depends("cause", watch=True)
     def _on_cause(self) -> None:
         if self.cause and not self._restoring and self.cause in self.atlas.causes:
-            self._frame_cause()
+            self._frame_cause(choose_side=True)
             self._push_camera()
 
     def __panel__(self) -> pn.viewable.Viewable:
@@ -352,10 +359,9 @@ class KneeExplorerApp(pn.viewable.Viewer):
             sizing_mode="stretch_width")
         tabs = pn.Tabs(("Structures", pn.Column(self.search, self.search_result, self.tree, sizing_mode="stretch_width")),
                        ("View", controls),
-                       ("Pain causes", pn.Column(self.cause_select, self.cause_card, self.cause_links,
-                                                 sizing_mode="stretch_width")),
                        sizing_mode="stretch_width", dynamic=False)
-        sidebar = pn.Column(self.notice_pane, self.copy_button, self.info, self.info_links, tabs,
+        sidebar = pn.Column(self.notice_pane, self.copy_button, self.cause_select, self.cause_card, self.cause_links,
+                            self.info, self.info_links, tabs,
                             width=400, min_width=300, styles={"flex": "1 1 340px", "max-width": "480px"},
                             sizing_mode="stretch_height", scroll=True)
         self.canvas.styles = {"flex": "3 1 480px", "min-height": "420px"}

@@ -42,4 +42,5 @@ def serve(atlas: Atlas, port: int = 5006, show: bool = False, threaded: bool = F
     """
     print(f"Knee explorer: http://localhost:{port}/", flush=True)
     return pn.serve(app_routes(atlas), port=port, address=address, show=show, title="Knee explorer",
-                    websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}"], threaded=threaded)
+                    websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}"], threaded=threaded,
+                    compress_response=True, websocket_compression_level=6)
