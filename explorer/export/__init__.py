@@ -15,8 +15,8 @@ from pathlib import Path
 from explorer.export.files import OutputExistsError, atomic_output
 from explorer.export.saved_view import SavedView, load_view, save_view
 
-__all__ = ["FORMATS", "OutputExistsError", "SavedView", "atomic_output", "export", "gif", "glb", "html", "load_view",
-           "mp4", "png", "save_view"]
+__all__ = ["FORMATS", "OutputExistsError", "SavedView", "atomic_output", "export", "gif", "glb", "html", "inline",
+           "load_view", "mp4", "png", "save_view"]
 
 #: Output suffix -> what it writes.
 FORMATS = {
@@ -48,6 +48,13 @@ def html(view=None, path="knee.html", **options) -> Path:
     from explorer.export.page import html as write
 
     return write(view, path, **options)
+
+
+def inline(view=None, **options):
+    """The interactive page inline in a notebook, offline; see :func:`explorer.export.page.inline`."""
+    from explorer.export.page import inline as show
+
+    return show(view, **options)
 
 
 def gif(view=None, path="knee.gif", **options) -> Path:

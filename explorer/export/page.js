@@ -157,7 +157,7 @@
     const cx = M.w / 2, height = 17;
     for (const side of ["left", "right"]) {
       const list = points.filter((a) => (side === "left") === (a.p[0] < cx)).sort((a, b) => a.p[1] - b.p[1]);
-      const ys = spread(list.map((a) => a.p[1]), height, 44, M.h - 64);
+      const ys = spread(list.map((a) => a.p[1]), height, 44, M.h - document.getElementById("footer").offsetHeight - 12);
       list.forEach((a, i) => {
         const x = side === "left" ? Math.min(M.w * 0.3, cx - 120) : Math.max(M.w * 0.7, cx + 120);
         const y = ys[i] + height / 2;

@@ -34,13 +34,41 @@ def html(view=None, path: str | Path = "knee.html", *, atlas: "Atlas | None" = N
     >>> "Patella" in out.read_text()
     True
     """
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"unsupported format {path.suffix or path.name!r} for a page (use .html)")
+    page = page_text(view, atlas=atlas)
+    with atomic_output(path, force=force) as temporary:
+        temporary.write_text(page, encoding="utf-8")
+    return path
+
+
+def inline(view=None, *, atlas: "Atlas | None" = None, height: int = 640):
+    """The interactive page inline in a notebook cell, with no network: an ``<iframe srcdoc>`` of :func:`html`'s page.
+
+    Works in JupyterLab and the classic notebook offline, as nothing is fetched from a CDN.
+
+    Examples
+    --------
+    >>> "<iframe srcdoc=" in inline({"show": ["patella"]}).data
+    True
+    """
+    from html import escape
+
+    from IPython.display import HTML
+
+    page = page_text(view, atlas=atlas)
+    return HTML(f'<div class="knee-explorer-inline"><iframe srcdoc="{escape(page, quote=True)}" '
+                f'style="width: 100%; height: {int(height)}px; border: 1px solid #ccc" '
+                f'title="Interactive 3D knee"></iframe></div>')
+
+
+def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
+    """The self-contained HTML page for a view (see :func:`html`)."""
     from explorer.export.model import _appearance
     from explorer.scene import HIGHLIGHT_COLOUR
     from explorer.views import VIEWS
 
-    path = Path(path)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"unsupported format {path.suffix or path.name!r} for a page (use .html)")
     if atlas is None:
         from explorer.atlas import load_atlas
 
@@ -74,10 +102,7 @@ def html(view=None, path: str | Path = "knee.html", *, atlas: "Atlas | None" = N
     title = (saved.title or atlas.title).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # JSON inside a script element: no '<' may close it early.
     payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
-    page = page.replace("__TITLE__", title).replace("__SCRIPT__", _template("page.js")).replace("__DATA__", payload)
-    with atomic_output(path, force=force) as temporary:
-        temporary.write_text(page, encoding="utf-8")
-    return path
+    return page.replace("__TITLE__", title).replace("__SCRIPT__", _template("page.js")).replace("__DATA__", payload)
 
 
 def _template(name: str) -> str:
