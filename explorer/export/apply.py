@@ -51,13 +51,13 @@ def apply_view(scene: "KneeScene", view: SavedView) -> "KneeScene":
 
 
 def labelled_ids(scene: "KneeScene", view: SavedView) -> list[str]:
-    """The structures to label: those of the cause and the selection if any, else every visible one."""
-    chosen = []
-    if view.state.cause:
-        chosen += [s for s in scene.atlas.causes[view.state.cause].structures if s in scene.actors]
+    """The structures to label: a pain cause's structures (and the selection) if a cause is shown, else every visible one."""
+    if not view.state.cause:
+        return scene.visible
+    chosen = [s for s in scene.atlas.causes[view.state.cause].structures if s in scene.actors]
     if view.state.selected in scene.actors:
         chosen.append(view.state.selected)
-    return list(dict.fromkeys(chosen)) or scene.visible
+    return list(dict.fromkeys(chosen))
 
 
 def as_view(view_or_path, atlas: "Atlas") -> SavedView:

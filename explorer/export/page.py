@@ -78,9 +78,7 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
     state = saved.state
     labelled = set(appearance)
     if state.cause:
-        labelled = set(atlas.causes[state.cause].structures) & labelled
-    if state.selected in appearance:
-        labelled = (labelled if state.cause else set()) | {state.selected}
+        labelled = (set(atlas.causes[state.cause].structures) | {state.selected}) & labelled
     structures = [_structure_data(atlas, sid, colour, opacity, colour == HIGHLIGHT_COLOUR, sid in labelled)
                   for sid, (colour, opacity) in appearance.items()]
     if state.camera:
