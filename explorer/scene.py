@@ -147,12 +147,12 @@ class KneeScene:
         self.plotter.render()
         return self
 
-    def frame(self, *ids: str) -> "KneeScene":
+    def frame(self, *ids: str, max_radius_mm: float | None = None) -> "KneeScene":
         """Turn the camera's focus onto structures or groups and move so that they fill the view.
 
         The viewing direction stays as it is; the central 90% of their vertices (along each axis)
-        is fitted, so one long muscle does not shrink the rest. With no id (or nothing with a mesh),
-        nothing changes.
+        is fitted, so one long muscle does not shrink the rest; ``max_radius_mm`` caps the framed
+        sphere's radius. With no id (or nothing with a mesh), nothing changes.
 
         Examples
         --------
@@ -167,6 +167,8 @@ class KneeScene:
                                  for sid in chosen])
         low, high = np.percentile(points, [5, 95], axis=0)
         focus, radius = (low + high) / 2, max(float(np.linalg.norm(high - low)) / 2, 15.0)
+        if max_radius_mm is not None:
+            radius = min(radius, max_radius_mm)
         camera = self.plotter.camera
         direction = np.asarray(camera.position) - np.asarray(camera.focal_point)
         direction /= np.linalg.norm(direction)

@@ -22,6 +22,8 @@ from explorer.atlas import Atlas
 from explorer.scene import GHOST_OPACITY, KneeScene
 from explorer.views import VIEWS
 
+#: The cause view frames at most a sphere of this radius (mm), so long muscles do not shrink the knee.
+CAUSE_FRAME_RADIUS_MM = 90.0
 CLIP_AXES = {"off": None, "lateral to medial": 0, "front to back": 1, "top to bottom": 2}
 _STYLE = """
 .knee-notice { background: #fff3cd; border: 1px solid #b58900; border-radius: 4px; padding: 0.4em 0.7em; }
@@ -116,7 +118,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
             self.scene.set_camera_state(state.camera)
             self._camera_from_link = state.camera
         elif state.cause:
-            self._frame_cause(choose_side=True)
+            self._frame_cause(from_behind=True)
         self.view_3d.camera = self.scene.camera_state()
 
     def link_query(self) -> str:
@@ -203,16 +205,13 @@ class KneeExplorerApp(pn.viewable.Viewer):
         """Show every structure again (pathology aside), opaque, unclipped."""
         self.param.update(visible=list(self.default_visible), opacity={}, ghost=False, clip_axis="off")
 
-    def _frame_cause(self, choose_side: bool = False) -> None:
+    def _frame_cause(self, from_behind: bool = False) -> None:
         structures = self._cause_structures()
         if not structures:
             return
-        if choose_side:  # look from the side (front, back, inside, outside) the structures lie on
-            centre = np.mean([self.atlas[sid].mesh.center for sid in structures], axis=0)
-            side = max(("anterior", "posterior", "medial", "lateral"),
-                       key=lambda name: float(np.dot(VIEWS[name].direction, centre)))
-            self.scene.view(side)
-        self.scene.frame(*structures)
+        if from_behind:  # every cause in the atlas is a cause of pain behind the knee
+            self.scene.view("posterior")
+        self.scene.frame(*structures, max_radius_mm=CAUSE_FRAME_RADIUS_MM)
 
     def _push_camera(self) -> None:
         self._camera_from_link = self.scene.camera_state()
@@ -346,7 +345,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
     @param.depends("cause", watch=True)
     def _on_cause(self) -> None:
         if self.cause and not self._restoring and self.cause in self.atlas.causes:
-            self._frame_cause(choose_side=True)
+            self._frame_cause(from_behind=True)
             self._push_camera()
 
     def __panel__(self) -> pn.viewable.Viewable:
