@@ -9,11 +9,9 @@ from typing import Callable
 import numpy as np
 import pyvista as pv
 
+from explorer.appearance import GHOST_OPACITY, HIGHLIGHT_COLOUR, Look
 from explorer.atlas import Atlas, load_atlas
-from explorer.views import VIEWS
-
-HIGHLIGHT_COLOUR = "#ffd21f"
-GHOST_OPACITY = 0.12
+from explorer.views import VIEWS, framing
 #: A press and release further apart than this (pixels) is a drag, not a click.
 CLICK_TOLERANCE_PX = 4
 
@@ -129,6 +127,21 @@ class KneeScene:
             actor.prop.color = colour if sid in chosen else self.atlas.structures[sid].colour
         return self
 
+    def apply(self, looks: dict[str, Look]) -> "KneeScene":
+        """Give each structure the look :func:`explorer.appearance.appearance` decided for it.
+
+        Examples
+        --------
+        >>> from explorer.appearance import appearance
+        >>> scene = KneeScene(off_screen=True, window_size=(64, 48))
+        >>> scene.apply(appearance(scene.atlas, visible=["tibia"])).visible
+        ['tibia']
+        """
+        for sid, look in looks.items():
+            actor = self.actors[sid]
+            actor.visibility, actor.prop.opacity, actor.prop.color = look.visible, look.opacity, look.colour
+        return self
+
     def reset(self) -> "KneeScene":
         """The default scene: every structure but the pathology variants, opaque, in its own colour, from the front."""
         self.select(None)
@@ -165,19 +178,8 @@ class KneeScene:
             return self
         points = np.concatenate([np.asarray(self.actors[sid].GetMapper().GetInput().GetPoints().GetData())
                                  for sid in chosen])
-        low, high = np.percentile(points, [5, 95], axis=0)
-        focus, radius = (low + high) / 2, max(float(np.linalg.norm(high - low)) / 2, 15.0)
-        if max_radius_mm is not None:
-            radius = min(radius, max_radius_mm)
-        camera = self.plotter.camera
-        direction = np.asarray(camera.position) - np.asarray(camera.focal_point)
-        direction /= np.linalg.norm(direction)
-        distance = radius / np.sin(np.radians(camera.view_angle / 2))
-        camera.focal_point = tuple(focus)
-        camera.position = tuple(focus + distance * direction)
-        self.plotter.reset_camera_clipping_range()
-        self.plotter.render()
-        return self
+        return self.set_camera_state(framing(points, self.camera_state(), self.plotter.camera.view_angle,
+                                             max_radius_mm))
 
     def camera_state(self) -> dict:
         """The camera as ``{"position", "focalPoint", "viewUp"}`` lists (vtk.js's names)."""

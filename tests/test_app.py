@@ -12,18 +12,30 @@ import pytest
 from explorer.app import KneeExplorerApp
 from explorer.app.info import cause_html, structure_html
 from explorer.app.state import ViewState, decode, encode
-from explorer.scene import GHOST_OPACITY, HIGHLIGHT_COLOUR
+from explorer.app.meshdata import pack_meshes
+from explorer.appearance import GHOST_OPACITY, HIGHLIGHT_COLOUR
+
+
+@pytest.fixture(scope="module")
+def meshes(atlas):
+    return pack_meshes(atlas)
 
 
 @pytest.fixture
-def app(atlas):
-    app = KneeExplorerApp(atlas=atlas)
-    yield app
-    app.scene.close()
+def app(atlas, meshes):
+    return KneeExplorerApp(atlas=atlas, meshes=meshes)
 
 
 def _colour(app, sid):
-    return app.scene.actors[sid].prop.color.hex_rgb.lower()
+    return app.canvas.appearance[sid][2]
+
+
+def _shown(app):
+    return {sid for sid, (visible, _opacity, _colour) in app.canvas.appearance.items() if visible}
+
+
+def _opacity(app, sid):
+    return app.canvas.appearance[sid][1]
 
 
 def _any_cause(atlas, with_mesh=True):
@@ -35,7 +47,7 @@ def _any_cause(atlas, with_mesh=True):
 
 def test_default_view_shows_everything_but_pathology(app, atlas):
     variants = {sid for sid, s in atlas.structures.items() if getattr(s, "pathology", False)}
-    assert set(app.visible) == set(app.scene.actors) - variants
+    assert set(app.visible) == set(app.canvas.appearance) - variants == _shown(app)
     assert all(app.canvas.appearance[sid][0] is False for sid in variants)
     assert app.link_query() == ""
     assert app.notice == ""
@@ -48,10 +60,9 @@ def test_picking_a_bone_selects_it_and_shows_its_text_and_licence(app, atlas):
     assert atlas["fibula"].summary.split(".")[0].split(",")[0] in app.info.object
     assert atlas["fibula"].provenance.license in app.info.object
     assert _colour(app, "fibula") == HIGHLIGHT_COLOUR
-    assert app.canvas.appearance["fibula"][2] == HIGHLIGHT_COLOUR
     assert app.tree.selected == "fibula"
     app.canvas.receive_pick("")  # a click on the background clears
-    assert app.selected == "" and app.scene.selected is None
+    assert app.selected == "" and app.tree.selected == ""
     assert _colour(app, "fibula") == atlas["fibula"].colour
 
 
@@ -86,8 +97,7 @@ def test_unknown_ids_give_a_notice_not_an_error(app):
 
 def test_tree_toggles_and_search(app, atlas):
     app.tree.shown = [sid for sid in app.visible if atlas[sid].group != "bones"]
-    assert not app.scene.actors["femur"].visibility
-    assert app.canvas.appearance["femur"][0] is False
+    assert "femur" not in _shown(app) and "tibia" not in _shown(app) and "medial_meniscus" in _shown(app)
     app.search.value_input = "shin bone"
     assert "tibia" in app.tree.matches
     app.search.value_input = "BONES"
@@ -108,46 +118,59 @@ def test_search_finds_aliases_of_every_structure(app, atlas):
 def test_hide_isolate_ghost_restore_and_opacity(app, atlas):
     app.selected = "tibia"
     app.isolate_selected()
-    assert app.scene.visible == ["tibia"]
+    assert _shown(app) == {"tibia"}
     app.show_all()
     app.hide_selected()
-    assert "tibia" not in app.scene.visible and "femur" in app.scene.visible
+    assert "tibia" not in _shown(app) and "femur" in _shown(app)
     app.show_all()
     app.ghost = True
-    assert app.scene.actors["femur"].prop.opacity == pytest.approx(GHOST_OPACITY)
-    assert app.scene.actors["tibia"].prop.opacity == 1.0
+    assert _opacity(app, "femur") == pytest.approx(GHOST_OPACITY)
+    assert _opacity(app, "tibia") == 1.0
+    assert "xray=1" in app.link_query()
     app.ghost = False
     app.opacity = {"bones": 0.4}
-    assert app.canvas.appearance["femur"][1] == pytest.approx(0.4)
+    assert _opacity(app, "femur") == pytest.approx(0.4) and _opacity(app, "medial_meniscus") == 1.0
+    assert app.opacity_sliders["bones"].value == pytest.approx(0.4)
+    assert "op=bones:0.4" in app.link_query()
     app.reset()
     assert app.selected == "" and app.opacity == {} and set(app.visible) == set(app.default_visible)
 
 
 def test_views_clipping_and_labels(app):
     app.show_view("posterior")
-    assert app.view_3d.camera["position"][1] < 0
+    assert app.canvas.camera["position"][1] < 0
     app.show_view("lateral")
-    assert app.view_3d.camera["position"][0] > 0
+    assert app.canvas.camera["position"][0] > 0
     assert "cam=" in app.link_query()
     app.clip_axis = "front to back"
     app.clip_position = 10.0
     assert app.canvas.clip == {"origin": [0.0, 10.0, 0.0], "normal": [0.0, -1.0, 0.0]}
+    assert "clip=y:10" in app.link_query()
     app.clip_axis = "off"
     assert app.canvas.clip == {}
     app.labels = True
-    assert app.canvas.labels and app.canvas.label_anchors["femur"][0] == "Femur"
+    assert app.canvas.labels and "labels=1" in app.link_query()
+    assert next(e for e in app.canvas.manifest if e["id"] == "femur")["name"] == "Femur"
+
+
+def test_a_camera_moved_in_the_browser_goes_into_the_link(app):
+    moved = {"position": [100.0, 300.0, 50.0], "focalPoint": [0.0, 0.0, 0.0], "viewUp": [0.0, 0.0, 1.0]}
+    app.canvas.camera = moved  # what the browser writes after a drag
+    assert app.camera == moved and "cam=100,300,50,0,0,0,0,0,1" in app.link_query()
+    app.canvas.camera = {"position": ["x"]}  # garbage from the page is ignored
+    assert app.camera == moved
 
 
 def test_pain_cause_mode_highlights_ghosts_frames_and_shows_the_card(app, atlas):
     cause = _any_cause(atlas)
-    before = app.view_3d.camera
+    before = app.canvas.camera
     app.cause = cause.id
-    involved = {s for s in cause.structures if s in app.scene.actors}
+    involved = {s for s in cause.structures if s in app.canvas.appearance}
     for sid in involved:
-        assert app.scene.actors[sid].visibility and _colour(app, sid) == HIGHLIGHT_COLOUR
-    others = set(app.scene.actors) - involved
-    assert all(app.scene.actors[sid].prop.opacity <= GHOST_OPACITY for sid in others)
-    assert app.view_3d.camera != before
+        assert sid in _shown(app) and _colour(app, sid) == HIGHLIGHT_COLOUR
+    others = set(app.canvas.appearance) - involved
+    assert all(_opacity(app, sid) <= GHOST_OPACITY for sid in others)
+    assert app.canvas.camera != before and app.canvas.camera["position"][1] < 0  # from behind
     assert app.cause_card.visible and cause.name.replace("'", "&#x27;") in app.cause_card.object
     for item in getattr(cause, "evidence", ()):
         assert item.source.split()[0] in app.cause_card.object
@@ -156,35 +179,35 @@ def test_pain_cause_mode_highlights_ghosts_frames_and_shows_the_card(app, atlas)
 
 
 def test_pathology_variants_appear_only_with_their_cause(app, atlas):
-    variants = [sid for sid, s in atlas.structures.items() if getattr(s, "pathology", False) and sid in app.scene.actors]
+    variants = [sid for sid, s in atlas.structures.items() if s.pathology and sid in app.canvas.appearance]
     cause = next((c for c in atlas.causes.values() if set(c.structures) & set(variants)), None)
     if cause is None:
         pytest.skip("no pathology variant with a cause yet")
     variant = next(s for s in cause.structures if s in variants)
-    assert not app.scene.actors[variant].visibility
+    assert variant not in _shown(app)
     app.cause = cause.id
-    assert app.scene.actors[variant].visibility
+    assert variant in _shown(app)
     app.cause = ""
-    assert not app.scene.actors[variant].visibility
+    assert variant not in _shown(app)
 
 
-def test_link_round_trip_restores_the_view(app, atlas):
+def test_link_round_trip_restores_the_view(app, atlas, meshes):
     cause = _any_cause(atlas)
     app.tree.shown = ["femur", "tibia", "patella"]
     app.selected = "patella"
     app.cause = cause.id
     app.show_view("medial")
+    app.param.update(opacity={"bones": 0.5}, labels=True, clip_axis="top to bottom", clip_position=-12.0)
     query = app.link_query()
     params = dict(pair.split("=", 1) for pair in query[1:].split("&"))
-    restored = KneeExplorerApp(atlas=atlas, query={k: [v.encode()] for k, v in params.items()})
-    try:
-        assert restored.notice == ""
-        assert restored.selected == "patella" and restored.cause == cause.id
-        assert set(restored.visible) == {"femur", "tibia", "patella"}
-        assert restored.view_3d.camera["position"] == pytest.approx(app.view_3d.camera["position"], abs=0.5)
-        assert restored.link_query() == query
-    finally:
-        restored.scene.close()
+    restored = KneeExplorerApp(atlas=atlas, query={k: [v.encode()] for k, v in params.items()}, meshes=meshes)
+    assert restored.notice == ""
+    assert restored.selected == "patella" and restored.cause == cause.id
+    assert set(restored.visible) == {"femur", "tibia", "patella"}
+    assert restored.canvas.camera["position"] == pytest.approx(app.canvas.camera["position"], abs=0.5)
+    assert restored.canvas.appearance == app.canvas.appearance and restored.canvas.clip == app.canvas.clip
+    assert restored.labels and restored.clip_slider.value == -12.0
+    assert restored.link_query() == query
 
 
 @pytest.mark.parametrize("query", [
@@ -198,15 +221,18 @@ def test_link_round_trip_restores_the_view(app, atlas):
     {"sel": [b"femur", b"tibia"]},
     {"sel": [b"\xff\xfe"]},
     {"show": [b"a" * 10000]},
+    {"op": [b"bones:7"]},
+    {"op": [b"no_group:0.5"]},
+    {"clip": [b"w:3"]},
+    {"clip": [b"y:1e9"]},
+    {"xray": [b"yes"]},
 ])
-def test_hostile_links_give_the_default_view_and_a_notice(atlas, query):
-    app = KneeExplorerApp(atlas=atlas, query=query)
-    try:
-        assert app.notice.startswith("This link could not be restored")
-        assert app.selected == "" and app.cause == "" and set(app.visible) == set(app.default_visible)
-        assert app.notice_pane.visible and "<script>" not in app.notice_pane.object
-    finally:
-        app.scene.close()
+def test_hostile_links_give_the_default_view_and_a_notice(atlas, meshes, query):
+    app = KneeExplorerApp(atlas=atlas, query=query, meshes=meshes)
+    assert app.notice.startswith("This link could not be restored")
+    assert app.selected == "" and app.cause == "" and set(app.visible) == set(app.default_visible)
+    assert app.opacity == {} and not app.ghost and app.canvas.clip == {}
+    assert app.notice_pane.visible and "<script>" not in app.notice_pane.object
 
 
 def test_state_encoding_round_trip(atlas):
@@ -219,19 +245,21 @@ def test_state_encoding_round_trip(atlas):
     assert decode({"show": ["-"]}, atlas).visible == []
 
 
-def test_sessions_have_their_own_state_but_share_the_meshes(atlas):
-    first, second = KneeExplorerApp(atlas=atlas), KneeExplorerApp(atlas=atlas)
-    try:
-        first.selected = "femur"
-        assert second.selected == "" and second.scene.selected is None
-        for sid, structure in atlas.structures.items():
-            if structure.mesh is not None:
-                for app in (first, second):
-                    points = app.scene.actors[sid].mapper.dataset.points
-                    assert np.shares_memory(points, structure.mesh.points), sid
-    finally:
-        first.scene.close()
-        second.scene.close()
+def test_sessions_have_their_own_state_but_share_the_meshes(atlas, meshes):
+    first, second = KneeExplorerApp(atlas=atlas, meshes=meshes), KneeExplorerApp(atlas=atlas, meshes=meshes)
+    first.selected = "femur"
+    assert second.selected == "" and _colour(second, "femur") == atlas["femur"].colour
+    assert first.canvas.manifest is second.canvas.manifest is meshes.manifest
+
+
+def test_packed_meshes_keep_every_vertex_within_a_hundredth_of_a_millimetre(atlas, meshes):
+    for entry in meshes.manifest:
+        count = entry["vertices"] * 3
+        quantised = np.frombuffer(meshes.payload, "<u2", count, entry["positions_at"]).reshape(-1, 3)
+        points = entry["origin"] + quantised * np.asarray(entry["step"])
+        assert np.abs(points - atlas[entry["id"]].mesh.points).max() < 0.01, entry["id"]
+        faces = np.frombuffer(meshes.payload, f"<u{entry['index_bytes']}", entry["triangles"] * 3, entry["indices_at"])
+        assert faces.max() < entry["vertices"]
 
 
 def _free_port() -> int:

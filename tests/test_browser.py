@@ -43,11 +43,13 @@ def _free_port() -> int:
 def server(atlas):
     import panel as pn
 
-    from explorer.app.server import app_routes
+    from explorer.app.meshdata import pack_meshes
+    from explorer.app.server import app_routes, mesh_route
 
     port = _free_port()
-    thread = pn.serve(app_routes(atlas), port=port, address="localhost", threaded=True, show=False,
-                      title="Knee explorer", websocket_origin=[f"localhost:{port}"])
+    meshes = pack_meshes(atlas)
+    thread = pn.serve(app_routes(atlas, meshes), extra_patterns=[mesh_route(meshes)], port=port, address="localhost",
+                      threaded=True, show=False, title="Knee explorer", websocket_origin=[f"localhost:{port}"])
     url = f"http://localhost:{port}/"
     deadline = time.monotonic() + 60
     while True:
@@ -213,6 +215,35 @@ def test_keyboard_selects_from_the_tree_with_visible_focus(open_app):
     assert focused.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
     page.keyboard.press("Enter")
     expect(page.locator("h2.info-name")).to_have_text("Femur")
+
+
+def test_arrow_keys_move_through_the_tree_and_turn_the_knee(open_app):
+    page = open_app()
+    page.locator("button.name[data-structure=femur]").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("button.name[data-structure=fibula]")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("button.name[data-structure=femur]")).to_be_focused()
+    canvas = page.get_by_role("application")
+    canvas.focus()
+    assert canvas.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => location.search.includes('cam=')")
+
+
+def test_a_phone_sized_window_keeps_the_view_and_the_panels_usable(open_app):
+    page = open_app(viewport=(390, 844))
+    box = page.locator(".knee-canvas canvas").first.bounding_box()
+    assert box["width"] > 300 and box["height"] > 250
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.3)
+    expect(page.locator("h2.info-name")).to_have_count(1)
+    page.locator("h2.info-name").scroll_into_view_if_needed()
+    expect(page.locator("h2.info-name")).to_be_in_viewport()
+    search = page.get_by_placeholder("name or alias")
+    search.scroll_into_view_if_needed()
+    expect(search).to_be_in_viewport()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
 
 
 def test_pain_cause_from_a_link_shows_its_card(open_app, atlas):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.scene import KneeScene
+from explorer.scene import HIGHLIGHT_COLOUR, KneeScene
 from explorer.views import VIEWS
 
 REFERENCE = Path(__file__).parent / "images" / "default_posterior.png"
@@ -66,7 +66,7 @@ def test_ghost_opacity_and_highlight(scene, atlas):
     with pytest.raises(ValueError, match="opacity must be between 0 and 1"):
         scene.set_opacity(2.0)
     scene.highlight("fibula")
-    assert scene.actors["fibula"].prop.color.hex_rgb.lower() == "#ffd21f"
+    assert scene.actors["fibula"].prop.color.hex_rgb.lower() == HIGHLIGHT_COLOUR
     scene.reset()
     assert scene.actors["fibula"].prop.color.hex_rgb.lower() == atlas["fibula"].colour.lower()
     assert all(actor.prop.opacity == 1.0 for actor in scene.actors.values())
@@ -96,7 +96,7 @@ def test_clicking_a_structure_names_it_and_a_drag_does_not(scene, atlas):
     interactor._mouse_left_button_press(x, y)
     interactor._mouse_left_button_release(x, y)
     assert scene.selected == "patella" and chosen == ["patella"]
-    assert scene.actors["patella"].prop.color.hex_rgb.lower() == "#ffd21f"
+    assert scene.actors["patella"].prop.color.hex_rgb.lower() == HIGHLIGHT_COLOUR
     label = scene.plotter.actors["selection-label"]
     assert label.GetText(2) == "Patella"  # upper-left corner
 

@@ -1,209 +1,465 @@
-// The 3D canvas: Panel's VTK pane plus picking, appearance, clipping and labels done in vtk.js.
+// The 3D canvas: the knee drawn with WebGL 2 from the shared mesh block; drag, wheel, pinch and keys
+// move the camera; a click picks the structure under the pointer from an id buffer.
 const CLICK_TOLERANCE_PX = 4;
+const FOV = (30 * Math.PI) / 180;
+const ROTATE_PER_PX = 0.008;
+const KEY_ROTATE = (10 * Math.PI) / 180;
 
-function vtkns() {
-  return window.vtk;
+const sub = (a, b) => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+const add = (a, b) => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+const scale = (a, s) => [a[0] * s, a[1] * s, a[2] * s];
+const dot = (a, b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const cross = (a, b) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const norm = (a) => { const l = Math.hypot(a[0], a[1], a[2]) || 1; return [a[0] / l, a[1] / l, a[2] / l]; };
+function rotate(v, axis, angle) {  // Rodrigues' rotation formula
+  const k = norm(axis), c = Math.cos(angle), s = Math.sin(angle);
+  return add(add(scale(v, c), scale(cross(k, v), s)), scale(k, dot(k, v) * (1 - c)));
+}
+function rgb(hex) { return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255); }
+
+const VERTEX = `#version 300 es
+in vec3 position; in vec3 normal; uniform mat4 mvp; out vec3 vNormal; out vec3 vPos;
+void main() { vNormal = normal; vPos = position; gl_Position = mvp * vec4(position, 1.0); }`;
+const FRAGMENT = `#version 300 es
+precision highp float;
+in vec3 vNormal; in vec3 vPos;
+uniform vec3 colour; uniform float alpha; uniform vec3 eye; uniform vec4 clipPlane; uniform int pickMode;
+out vec4 outColour;
+void main() {
+  if (dot(vec4(vPos, 1.0), clipPlane) < 0.0) discard;
+  if (pickMode == 1) { outColour = vec4(colour, 1.0); return; }
+  vec3 n = normalize(vNormal); vec3 l = normalize(eye - vPos);
+  float d = abs(dot(n, l)); float s = pow(d, 40.0) * 0.25;
+  outColour = vec4(colour * (0.28 + 0.72 * d) + vec3(s), alpha);
+}`;
+
+function unpack(entry, buffer) {
+  const count = entry.vertices * 3;
+  const quantised = new Uint16Array(buffer, entry.positions_at, count);
+  const positions = new Float32Array(count);
+  for (let i = 0; i < count; i++) positions[i] = entry.origin[i % 3] + quantised[i] * entry.step[i % 3];
+  const Index = entry.index_bytes === 2 ? Uint16Array : Uint32Array;
+  const indices = new Index(buffer, entry.indices_at, entry.triangles * 3);
+  const normals = new Float32Array(count);
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = indices[t] * 3, b = indices[t + 1] * 3, c = indices[t + 2] * 3;
+    const pa = [positions[a], positions[a + 1], positions[a + 2]];
+    const n = cross(sub([positions[b], positions[b + 1], positions[b + 2]], pa),
+                    sub([positions[c], positions[c + 1], positions[c + 2]], pa));
+    for (const i of [a, b, c]) { normals[i] += n[0]; normals[i + 1] += n[1]; normals[i + 2] += n[2]; }
+  }
+  const centre = [0, 0, 0];
+  for (let i = 0; i < count; i += 3) { centre[0] += positions[i]; centre[1] += positions[i + 1]; centre[2] += positions[i + 2]; }
+  return { positions, indices, normals, centre: scale(centre, 3 / count), indexType: entry.index_bytes === 2 ? 0x1403 : 0x1405 };
 }
 
-function hexToRgb(hex) {
-  const v = parseInt(hex.slice(1), 16);
-  return [((v >> 16) & 255) / 255, ((v >> 8) & 255) / 255, (v & 255) / 255];
-}
-
-export function render({ model, view, el }) {
-  // Panel may render again (e.g. once the child pane exists): drop the previous canvas first.
+export function render({ model, el }) {
+  // Panel may render again into the same element: drop the previous canvas and its GL context first.
   if (el._kneeCleanup) el._kneeCleanup();
   el.querySelectorAll(".knee-canvas").forEach((node) => node.remove());
   const holder = document.createElement("div");
   holder.className = "knee-canvas";
+  holder.tabIndex = 0;
   holder.setAttribute("role", "application");
-  holder.setAttribute("aria-label", "3D view of the knee: drag to rotate, scroll to zoom, click a structure to read about it");
-  const scene = model.get_child("scene");
-  holder.appendChild(scene);
+  holder.setAttribute("aria-label", "3D view of the knee: drag or use the arrow keys to rotate, scroll or press + and - to zoom, shift-drag to pan, click a structure to read about it");
+  const canvas = document.createElement("canvas");
+  const triad = document.createElement("canvas");
+  triad.className = "knee-triad";
+  triad.setAttribute("aria-hidden", "true");
   const labelLayer = document.createElement("div");
   labelLayer.className = "knee-labels";
   labelLayer.setAttribute("aria-hidden", "true");
-  holder.appendChild(labelLayer);
+  holder.append(canvas, triad, labelLayer);
 
-  const paneModel = () => view.model.data.scene;
-  const renwin = () => {
-    const rw = paneModel() && paneModel().renderer_el;
-    if (!rw || !rw.getRenderer || !rw.getRenderer()) return null;
-    return rw.getRenderer().getActors().length ? rw : null;
-  };
-  let actorsById = null;
-  let actorsSource = null;
-
-  function actors() {
-    const rw = renwin();
-    if (!rw) return null;
-    if (actorsSource !== rw) {
-      actorsById = new Map();
-      for (const [id, ptr] of Object.entries(model.actor_ptrs)) {
-        const found = paneModel().getActors(ptr);
-        if (found.length) actorsById.set(id, found[0]);
-      }
-      actorsSource = rw;
-    }
-    return actorsById;
+  function notice(text) {
+    const box = document.createElement("p");
+    box.className = "knee-canvas-notice";
+    box.setAttribute("role", "alert");
+    box.textContent = text;
+    holder.append(box);
   }
 
-  // Draw on the next animation frame, so the page (e.g. the info panel) updates first.
-  let redrawPending = false;
-  function redraw() {
-    if (redrawPending) return;
-    redrawPending = true;
-    window.requestAnimationFrame(() => {
-      redrawPending = false;
-      const rw = renwin();
-      if (rw) rw.getRenderWindow().render();
-      updateLabels(true);
-    });
+  const gl = canvas.getContext("webgl2", { antialias: true, premultipliedAlpha: false, preserveDrawingBuffer: true });
+  if (!gl) {
+    notice("This browser cannot draw the 3D view (WebGL 2 is off or missing). The structure list, search and texts still work.");
+    return holder;
   }
+  function shader(type, source) {
+    const sh = gl.createShader(type);
+    gl.shaderSource(sh, source);
+    gl.compileShader(sh);
+    return sh;
+  }
+  const program = gl.createProgram();
+  gl.attachShader(program, shader(gl.VERTEX_SHADER, VERTEX));
+  gl.attachShader(program, shader(gl.FRAGMENT_SHADER, FRAGMENT));
+  gl.linkProgram(program);
+  const loc = {};
+  for (const name of ["position", "normal"]) loc[name] = gl.getAttribLocation(program, name);
+  for (const name of ["mvp", "colour", "alpha", "eye", "clipPlane", "pickMode"]) loc[name] = gl.getUniformLocation(program, name);
 
-  function applyAppearance() {
-    const byId = actors();
-    if (!byId) return false;
-    for (const [id, [visible, opacity, colour]] of Object.entries(model.appearance)) {
-      const actor = byId.get(id);
-      if (!actor) continue;
-      actor.setVisibility(visible);
-      actor.getProperty().setOpacity(opacity);
-      actor.getProperty().setColor(...hexToRgb(colour));
-    }
+  let structures = [];  // {id, name, anchor, vao, count, indexType, centre}
+  let camera = null;
+  let view = null;
+
+  function setCamera(next) {
+    if (!next || !next.position || !next.focalPoint || !next.viewUp) return false;
+    camera = { position: [...next.position], focalPoint: [...next.focalPoint], viewUp: [...next.viewUp] };
     return true;
   }
+  setCamera(model.camera);
 
-  function applyClip() {
-    const byId = actors();
-    if (!byId) return false;
+  function matrices() {
+    const w = canvas.width, h = canvas.height;
+    const eye = camera.position, target = camera.focalPoint;
+    const f = norm(sub(target, eye)), r = norm(cross(f, camera.viewUp)), u = cross(r, f);
+    const viewM = [r[0], u[0], -f[0], 0, r[1], u[1], -f[1], 0, r[2], u[2], -f[2], 0, -dot(r, eye), -dot(u, eye), dot(f, eye), 1];
+    const distance = Math.hypot(...sub(eye, target));
+    const near = Math.max(distance / 50, 1), far = distance + 2000;
+    const t = 1 / Math.tan(FOV / 2), aspect = w / Math.max(h, 1);
+    const proj = [t / aspect, 0, 0, 0, 0, t, 0, 0, 0, 0, (far + near) / (near - far), -1, 0, 0, (2 * far * near) / (near - far), 0];
+    const m = new Float32Array(16);
+    for (let c = 0; c < 4; c++) for (let row = 0; row < 4; row++) {
+      let v = 0;
+      for (let k = 0; k < 4; k++) v += proj[k * 4 + row] * viewM[c * 4 + k];
+      m[c * 4 + row] = v;
+    }
+    return { mvp: m, r, u, f, distance };
+  }
+  // A world point's position in CSS pixels over the canvas, and whether it lies in front of the camera.
+  function project(p) {
+    const m = view.mvp;
+    const x = m[0] * p[0] + m[4] * p[1] + m[8] * p[2] + m[12], y = m[1] * p[0] + m[5] * p[1] + m[9] * p[2] + m[13];
+    const w = m[3] * p[0] + m[7] * p[1] + m[11] * p[2] + m[15];
+    return [((x / w + 1) / 2) * canvas.clientWidth, ((1 - y / w) / 2) * canvas.clientHeight, w > 0];
+  }
+
+  function looks(s) {
+    const look = (model.appearance || {})[s.id];
+    return look ? { visible: look[0], opacity: look[1], colour: look[2] } : { visible: false, opacity: 0, colour: "#000000" };
+  }
+  function clipPlane() {
     const clip = model.clip || {};
-    for (const actor of byId.values()) {
-      const mapper = actor.getMapper();
-      mapper.removeAllClippingPlanes();
-      if (clip.normal) {
-        const plane = vtkns().Common.DataModel.vtkPlane.newInstance({ origin: clip.origin, normal: clip.normal });
-        mapper.addClippingPlane(plane);
-      }
-    }
-    return true;
+    if (!clip.normal) return [0, 0, 0, 1];
+    const n = clip.normal;
+    return [n[0], n[1], n[2], -dot(n, clip.origin)];
+  }
+  function drawOne(s) {
+    gl.bindVertexArray(s.vao);
+    gl.drawElements(gl.TRIANGLES, s.count, s.indexType, 0);
   }
 
-  function applyAll() {
-    if (applyAppearance() && applyClip()) {
-      const rw = renwin();
-      rw.getRenderWindow().render();
-      updateLabels(true);
-      return true;
+  function draw() {
+    if (!camera || !structures.length) return;
+    view = matrices();
+    gl.viewport(0, 0, canvas.width, canvas.height);
+    gl.clearColor(1, 1, 1, 1);
+    gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
+    gl.useProgram(program);
+    gl.uniformMatrix4fv(loc.mvp, false, view.mvp);
+    gl.uniform3fv(loc.eye, camera.position);
+    gl.uniform4fv(loc.clipPlane, clipPlane());
+    gl.uniform1i(loc.pickMode, 0);
+    gl.enable(gl.DEPTH_TEST);
+    gl.disable(gl.CULL_FACE);
+    const shown = structures.map((s) => [s, looks(s)]).filter(([, l]) => l.visible && l.opacity > 0);
+    gl.disable(gl.BLEND);
+    gl.depthMask(true);
+    for (const [s, l] of shown.filter(([, l]) => l.opacity >= 0.999)) {
+      gl.uniform3fv(loc.colour, rgb(l.colour));
+      gl.uniform1f(loc.alpha, 1);
+      drawOne(s);
     }
-    return false;
+    const faint = shown.filter(([, l]) => l.opacity < 0.999)
+      .sort((a, b) => dot(sub(b[0].centre, camera.position), view.f) - dot(sub(a[0].centre, camera.position), view.f));
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+    gl.depthMask(false);
+    for (const [s, l] of faint) {
+      gl.uniform3fv(loc.colour, rgb(l.colour));
+      gl.uniform1f(loc.alpha, l.opacity);
+      drawOne(s);
+    }
+    gl.depthMask(true);
+    gl.bindVertexArray(null);
+    drawTriad();
+    drawLabels();
+    if (holder.dataset.ready !== "true") {
+      holder.dataset.ready = "true";
+      holder.dataset.readyAt = String(Math.round(performance.now()));
+    }
+  }
+  let pending = false;
+  function redraw() {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(() => { pending = false; draw(); });
   }
 
-  // Labels: HTML boxes placed over the canvas at each visible structure's anchor point.
-  let lastCamera = "";
-  function updateLabels(force) {
-    const rw = renwin();
-    if (!model.labels || !rw) {
-      labelLayer.replaceChildren();
-      lastCamera = "";
-      return;
-    }
-    const renderer = rw.getRenderer();
-    const camera = renderer.getActiveCamera();
-    const glwin = rw.getOpenGLRenderWindow();
-    const key = JSON.stringify([camera.getPosition(), camera.getFocalPoint(), camera.getViewUp(), glwin.getSize(), model.appearance]);
-    if (!force && key === lastCamera) return;
-    lastCamera = key;
-    const canvas = glwin.getCanvas();
-    const size = glwin.getSize();
+  // Picking: draw the shown structures in id colours off screen and read the pixel under the pointer.
+  let pickTarget = null;
+  function pickBuffer() {
+    const w = canvas.width, h = canvas.height;
+    if (pickTarget && pickTarget.w === w && pickTarget.h === h) return pickTarget;
+    if (pickTarget) { gl.deleteFramebuffer(pickTarget.fb); gl.deleteRenderbuffer(pickTarget.colour); gl.deleteRenderbuffer(pickTarget.depth); }
+    const fb = gl.createFramebuffer(), colour = gl.createRenderbuffer(), depth = gl.createRenderbuffer();
+    gl.bindRenderbuffer(gl.RENDERBUFFER, colour);
+    gl.renderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, w, h);
+    gl.bindRenderbuffer(gl.RENDERBUFFER, depth);
+    gl.renderbufferStorage(gl.RENDERBUFFER, gl.DEPTH_COMPONENT24, w, h);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+    gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, colour);
+    gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.DEPTH_ATTACHMENT, gl.RENDERBUFFER, depth);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    pickTarget = { fb, colour, depth, w, h };
+    return pickTarget;
+  }
+  function pickAt(clientX, clientY) {
+    if (!camera || !structures.length) return;
     const rect = canvas.getBoundingClientRect();
-    const hostRect = holder.getBoundingClientRect();
-    const boxes = [];
-    for (const [id, [name, x, y, z]] of Object.entries(model.label_anchors)) {
-      const look = model.appearance[id];
-      if (!look || !look[0] || look[1] < 0.3) continue;
-      const [dx, dy] = glwin.worldToDisplay(x, y, z, renderer);
-      const left = rect.left - hostRect.left + (dx / size[0]) * rect.width;
-      const top = rect.top - hostRect.top + rect.height - (dy / size[1]) * rect.height;
-      if (left < 0 || top < 0 || left > rect.width || top > rect.height) continue;
+    const x = Math.floor(((clientX - rect.left) / rect.width) * canvas.width);
+    const y = Math.floor(((rect.bottom - clientY) / rect.height) * canvas.height);
+    view = matrices();
+    const target = pickBuffer();
+    gl.bindFramebuffer(gl.FRAMEBUFFER, target.fb);
+    gl.viewport(0, 0, canvas.width, canvas.height);
+    gl.useProgram(program);
+    gl.uniformMatrix4fv(loc.mvp, false, view.mvp);
+    gl.uniform4fv(loc.clipPlane, clipPlane());
+    gl.uniform1i(loc.pickMode, 1);
+    gl.enable(gl.DEPTH_TEST);
+    gl.disable(gl.BLEND);
+    gl.depthMask(true);
+    const shown = structures.map((s, i) => [s, i, looks(s)]).filter(([, , l]) => l.visible && l.opacity > 0);
+    const pixel = new Uint8Array(4);
+    let picked = "";
+    // Solid structures first, so a ghosted one in front does not catch the click.
+    for (const candidates of [shown.filter(([, , l]) => l.opacity >= 0.5), shown]) {
+      gl.clearColor(0, 0, 0, 0);
+      gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
+      for (const [s, i] of candidates) {
+        gl.uniform3f(loc.colour, ((i + 1) & 255) / 255, (((i + 1) >> 8) & 255) / 255, 0);
+        drawOne(s);
+      }
+      gl.readPixels(x, y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+      const index = pixel[0] + (pixel[1] << 8) - 1;
+      if (pixel[3] && index >= 0 && index < structures.length) { picked = structures[index].id; break; }
+    }
+    gl.bindVertexArray(null);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    model.send_msg({ picked });
+  }
+
+  // Orientation: the frame's axes, seen as the camera sees them.
+  function drawTriad() {
+    const size = 96, dpr = Math.min(window.devicePixelRatio || 1, 2);
+    triad.width = size * dpr;
+    triad.height = size * dpr;
+    const ctx = triad.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, size, size);
+    ctx.font = "600 11px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    const axes = [[[1, 0, 0], "Lat", "#b3261e"], [[0, 1, 0], "Ant", "#2e7d32"], [[0, 0, 1], "Sup", "#1a5fb4"]];
+    const projected = axes.map(([a, name, colour]) => [dot(a, view.r), dot(a, view.u), dot(a, view.f), name, colour]);
+    projected.sort((a, b) => a[2] - b[2]).reverse();
+    const c = size / 2, length = size * 0.26;
+    for (const [x, y, , name, colour] of projected) {
+      ctx.strokeStyle = colour;
+      ctx.fillStyle = colour;
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.moveTo(c, c);
+      ctx.lineTo(c + x * length, c - y * length);
+      ctx.stroke();
+      ctx.fillText(name, c + x * (length + 11), c - y * (length + 9));
+    }
+  }
+
+  // Labels: nearest structures first; a label that would overlap one already placed is left out.
+  function drawLabels() {
+    if (!model.labels || !view) { labelLayer.replaceChildren(); return; }
+    const candidates = [];
+    for (const s of structures) {
+      const l = looks(s);
+      if (!l.visible || l.opacity < 0.3) continue;
+      const [left, top, inFront] = project(s.anchor);
+      if (!inFront || left < 0 || top < 0 || left > canvas.clientWidth || top > canvas.clientHeight) continue;
+      const depth = dot(sub(s.anchor, camera.position), view.f);
+      candidates.push({ s, left, top, depth, first: s.id === (model.selected || "") ? 0 : 1 });
+    }
+    candidates.sort((a, b) => a.first - b.first || a.depth - b.depth);
+    const placed = [], boxes = [];
+    for (const c of candidates) {
+      const half = [c.s.name.length * 3.4 + 6, 10];
+      if (placed.some(([x, y, w, h]) => Math.abs(x - c.left) < w + half[0] && Math.abs(y - c.top) < h + half[1])) continue;
+      placed.push([c.left, c.top, ...half]);
       const box = document.createElement("span");
       box.className = "knee-label";
-      box.textContent = name;
-      box.style.left = `${left}px`;
-      box.style.top = `${top}px`;
+      box.textContent = c.s.name;
+      box.style.left = `${c.left}px`;
+      box.style.top = `${c.top}px`;
       boxes.push(box);
     }
     labelLayer.replaceChildren(...boxes);
   }
 
-  function pickAt(clientX, clientY) {
-    const rw = renwin();
-    const byId = actors();
-    if (!rw || !byId) return;
-    const renderer = rw.getRenderer();
-    const glwin = rw.getOpenGLRenderWindow();
-    const rect = glwin.getCanvas().getBoundingClientRect();
-    const size = glwin.getSize();
-    const x = ((clientX - rect.left) / rect.width) * size[0];
-    const y = ((rect.bottom - clientY) / rect.height) * size[1];
-    const picker = vtkns().Rendering.Core.vtkCellPicker.newInstance();
-    picker.setTolerance(0);
-    picker.setPickFromList(true);
-    // Solid structures first, so a ghosted one in front does not catch the click.
-    const shown = [...byId.values()].filter((a) => a.getVisibility());
-    const solid = shown.filter((a) => a.getProperty().getOpacity() >= 0.5);
-    let picked = null;
-    for (const candidates of [solid, shown]) {
-      if (!candidates.length) continue;
-      picker.initializePickList();
-      candidates.forEach((a) => picker.addPickList(a));
-      picker.pick([x, y, 0], renderer);
-      const hits = picker.getActors();
-      if (hits.length) {
-        picked = hits[0];
-        break;
-      }
-    }
-    let pickedId = "";
-    for (const [id, actor] of byId.entries()) {
-      if (actor === picked) pickedId = id;
-    }
-    model.send_msg({ picked: pickedId });
+  // Camera moves. The new camera goes to Python (and the link) once a gesture ends.
+  let syncTimer = null;
+  function syncCamera() {
+    window.clearTimeout(syncTimer);
+    syncTimer = window.setTimeout(() => {
+      const round = (v) => v.map((x) => Math.round(x * 1000) / 1000);
+      model.camera = { position: round(camera.position), focalPoint: round(camera.focalPoint), viewUp: round(camera.viewUp) };
+    }, 250);
+  }
+  function orbit(horizontal, vertical) {
+    const offset = sub(camera.position, camera.focalPoint);
+    const f = norm(scale(offset, -1)), right = norm(cross(f, camera.viewUp));
+    let moved = rotate(offset, camera.viewUp, horizontal);
+    let up = camera.viewUp;
+    const r2 = rotate(right, camera.viewUp, horizontal);
+    moved = rotate(moved, r2, vertical);
+    up = norm(rotate(up, r2, vertical));
+    camera.position = add(camera.focalPoint, moved);
+    camera.viewUp = up;
+  }
+  function pan(dx, dy) {
+    const v = matrices();
+    const perPixel = (2 * v.distance * Math.tan(FOV / 2)) / Math.max(canvas.clientHeight, 1);
+    const shift = add(scale(v.r, -dx * perPixel), scale(v.u, dy * perPixel));
+    camera.position = add(camera.position, shift);
+    camera.focalPoint = add(camera.focalPoint, shift);
+  }
+  function zoom(factor) {
+    const offset = sub(camera.position, camera.focalPoint);
+    const distance = Math.hypot(...offset);
+    const next = Math.min(Math.max(distance * factor, 20), 5000);
+    camera.position = add(camera.focalPoint, scale(offset, next / distance));
   }
 
+  const pointers = new Map();
   let press = null;
-  holder.addEventListener("pointerdown", (event) => {
-    press = event.button === 0 ? [event.clientX, event.clientY] : null;
-  }, true);
-  holder.addEventListener("pointerup", (event) => {
-    if (!press || event.button !== 0) return;
-    const [x0, y0] = press;
-    press = null;
-    if (Math.max(Math.abs(event.clientX - x0), Math.abs(event.clientY - y0)) > CLICK_TOLERANCE_PX) return;
-    pickAt(event.clientX, event.clientY);
-  }, true);
-
-  // The pane builds its renderer asynchronously, and again after a full re-sync: watch for it.
-  let appliedTo = null;
-  let frame = null;
-  function tick() {
-    const rw = renwin();
-    if (rw && appliedTo !== rw) {
-      if (applyAll()) {
-        appliedTo = rw;
-        holder.dataset.ready = "true";
-        holder.dataset.readyAt = String(Math.round(performance.now()));
-      }
+  let pinch = null;
+  canvas.addEventListener("pointerdown", (event) => {
+    canvas.setPointerCapture(event.pointerId);
+    pointers.set(event.pointerId, [event.clientX, event.clientY]);
+    if (pointers.size === 1) {
+      const panning = event.button === 2 || event.button === 1 || event.shiftKey || event.ctrlKey;
+      press = { x: event.clientX, y: event.clientY, last: [event.clientX, event.clientY], panning, moved: false, button: event.button };
+    } else if (pointers.size === 2) {
+      const [a, b] = [...pointers.values()];
+      pinch = { distance: Math.hypot(a[0] - b[0], a[1] - b[1]), centre: [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2] };
+      if (press) press.moved = true;
     }
-    updateLabels(false);
-    frame = window.requestAnimationFrame(tick);
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (!pointers.has(event.pointerId) || !camera) return;
+    pointers.set(event.pointerId, [event.clientX, event.clientY]);
+    if (pinch && pointers.size === 2) {
+      const [a, b] = [...pointers.values()];
+      const distance = Math.hypot(a[0] - b[0], a[1] - b[1]), centre = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+      if (distance > 0) zoom(pinch.distance / distance);
+      pan(centre[0] - pinch.centre[0], centre[1] - pinch.centre[1]);
+      pinch = { distance, centre };
+      redraw();
+      return;
+    }
+    if (!press) return;
+    const dx = event.clientX - press.last[0], dy = event.clientY - press.last[1];
+    press.last = [event.clientX, event.clientY];
+    if (Math.max(Math.abs(event.clientX - press.x), Math.abs(event.clientY - press.y)) > CLICK_TOLERANCE_PX) press.moved = true;
+    if (!press.moved) return;
+    if (press.panning) pan(dx, dy);
+    else orbit(-dx * ROTATE_PER_PX, -dy * ROTATE_PER_PX);
+    redraw();
+  });
+  function release(event) {
+    if (!pointers.has(event.pointerId)) return;
+    pointers.delete(event.pointerId);
+    if (pointers.size < 2) pinch = null;
+    if (pointers.size > 0) return;
+    const ended = press;
+    press = null;
+    if (!ended) return;
+    if (ended.moved) syncCamera();
+    else if (ended.button === 0 && event.type === "pointerup") pickAt(event.clientX, event.clientY);
   }
-  frame = window.requestAnimationFrame(tick);
+  canvas.addEventListener("pointerup", release);
+  canvas.addEventListener("pointercancel", release);
+  canvas.addEventListener("contextmenu", (event) => event.preventDefault());
+  canvas.addEventListener("wheel", (event) => {
+    if (!camera) return;
+    event.preventDefault();
+    zoom(Math.exp(Math.max(Math.min(event.deltaY, 200), -200) * 0.0015));
+    redraw();
+    syncCamera();
+  }, { passive: false });
+  holder.addEventListener("keydown", (event) => {
+    if (!camera || event.target !== holder) return;
+    const moves = {
+      ArrowLeft: () => orbit(KEY_ROTATE, 0), ArrowRight: () => orbit(-KEY_ROTATE, 0),
+      ArrowUp: () => orbit(0, KEY_ROTATE), ArrowDown: () => orbit(0, -KEY_ROTATE),
+      "+": () => zoom(0.8), "=": () => zoom(0.8), "-": () => zoom(1.25),
+    };
+    const move = moves[event.key];
+    if (!move) return;
+    event.preventDefault();
+    move();
+    redraw();
+    syncCamera();
+  });
 
-  model.on("appearance", () => { if (applyAppearance()) redraw(); });
-  model.on("clip", () => { if (applyClip()) redraw(); });
-  model.on("labels", () => updateLabels(true));
-  el._kneeCleanup = () => window.cancelAnimationFrame(frame);
-  model.on("remove", () => window.cancelAnimationFrame(frame));
+  const resize = new ResizeObserver(() => {
+    const dpr = Math.min(window.devicePixelRatio || 1, 2);
+    const w = Math.max(1, Math.round(holder.clientWidth * dpr)), h = Math.max(1, Math.round(holder.clientHeight * dpr));
+    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+    redraw();
+  });
+  resize.observe(holder);
+
+  fetch(model.mesh_url)
+    .then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.arrayBuffer();
+    })
+    .then((buffer) => {
+      structures = model.manifest.map((entry) => {
+        const data = unpack(entry, buffer);
+        const vao = gl.createVertexArray();
+        gl.bindVertexArray(vao);
+        for (const [name, array] of [["position", data.positions], ["normal", data.normals]]) {
+          gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
+          gl.bufferData(gl.ARRAY_BUFFER, array, gl.STATIC_DRAW);
+          gl.enableVertexAttribArray(loc[name]);
+          gl.vertexAttribPointer(loc[name], 3, gl.FLOAT, false, 0, 0);
+        }
+        gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gl.createBuffer());
+        gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, data.indices, gl.STATIC_DRAW);
+        gl.bindVertexArray(null);
+        return { id: entry.id, name: entry.name, anchor: entry.anchor, vao, count: entry.triangles * 3,
+                 indexType: data.indexType, centre: data.centre };
+      });
+      redraw();
+    })
+    .catch((error) => notice(`The 3D models could not be loaded (${error.message}). Reload the page to try again.`));
+
+  model.on("appearance", redraw);
+  model.on("clip", redraw);
+  model.on("labels", redraw);
+  model.on("camera", () => {
+    const next = model.camera;
+    if (camera && next && JSON.stringify(next) === JSON.stringify(camera)) return;
+    if (setCamera(next)) redraw();
+  });
+  const cleanup = () => {
+    resize.disconnect();
+    window.clearTimeout(syncTimer);
+    const lose = gl.getExtension("WEBGL_lose_context");
+    if (lose) lose.loseContext();
+  };
+  el._kneeCleanup = cleanup;
+  model.on("remove", cleanup);
   return holder;
 }

@@ -1,13 +1,9 @@
-"""The 3D canvas: Panel's VTK pane wrapped so that clicks pick structures in the browser.
+"""The 3D canvas: the knee drawn in the browser with WebGL 2, clickable, shared by every session.
 
-Panel's VTK pane only sends the scene from Python to the browser. :class:`KneeCanvas` holds
-the pane as a child and, in the browser (``canvas.js``), picks with vtk.js's cell picker on a
-click (a press and release at most 4 px apart; a drag only rotates), and applies appearance,
-clipping and labels to the vtk.js actors directly, so the scene is never re-sent.
-
-This relies on internals of Panel's synchronised VTK model (``renderer_el`` and
-``getActors``), which is why ``pyproject.toml`` pins Panel's minor version and a browser
-test clicks a bone.
+The meshes go to the browser once, as one compact block served from the app's own route
+(:mod:`explorer.app.meshdata`); after that only small parameters travel: each structure's look,
+the clipping plane, the labels switch and the camera. A click (a press and release at most 4 px
+apart; a drag only moves the camera) picks from an off-screen id buffer and reports the id.
 """
 
 from __future__ import annotations
@@ -22,8 +18,14 @@ _ESM = Path(__file__).with_name("canvas.js")
 
 _CSS = """
 :host { display: block; }
-.knee-canvas { position: relative; width: 100%; height: 100%; min-height: inherit; }
-.knee-canvas:focus-within { outline: 3px solid #1a5fb4; outline-offset: -3px; }
+.knee-canvas { position: relative; width: 100%; height: 100%; min-height: inherit; overflow: hidden; }
+.knee-canvas:focus-visible { outline: 3px solid #1a5fb4; outline-offset: -3px; }
+.knee-canvas > canvas:first-child { position: absolute; inset: 0; width: 100%; height: 100%; touch-action: none; cursor: grab; }
+.knee-triad { position: absolute; left: 6px; bottom: 6px; width: 96px; height: 96px; pointer-events: none; }
+.knee-canvas-notice {
+  position: absolute; left: 1em; right: 1em; top: 1em; margin: 0; background: #fff3cd;
+  border: 1px solid #b58900; border-radius: 4px; padding: 0.4em 0.7em;
+}
 .knee-labels { position: absolute; inset: 0; pointer-events: none; overflow: hidden; }
 .knee-label {
   position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
@@ -34,30 +36,32 @@ _CSS = """
 
 
 class KneeCanvas(pn.custom.JSComponent):
-    """A VTK pane whose structures can be clicked, recoloured, hidden and clipped in the browser.
+    """The knee in WebGL: structures can be clicked, recoloured, hidden and clipped, the camera moved.
 
     Parameters
     ----------
-    scene
-        The :class:`panel.pane.VTK` pane showing the render window.
-    actor_ptrs
-        Structure id to the pointer string of its Python-side actor (``actor.__this__``).
+    manifest
+        Per structure: id, name, label anchor and where its mesh lies in the block (see
+        :func:`explorer.app.meshdata.pack_meshes`).
+    mesh_url
+        Where the browser fetches the mesh block, relative to the page.
     on_pick
         Called with the id of the clicked structure, or ``""`` for the background.
 
     Examples
     --------
-    >>> canvas = KneeCanvas(actor_ptrs={})
+    >>> canvas = KneeCanvas(manifest=[])
     >>> canvas.receive_pick("femur")  # what a click in the browser does; no callback set
     'femur'
     """
 
-    scene = pn.custom.Child(doc="The VTK pane.")
-    actor_ptrs = param.Dict(default={}, doc="Structure id -> pointer string of its actor.")
+    manifest = param.List(default=[], doc="Structures and where their meshes lie in the block.")
+    mesh_url = param.String(default="knee-meshes.bin", doc="The mesh block's address, relative to the page.")
     appearance = param.Dict(default={}, doc="Structure id -> [visible, opacity, '#rrggbb'].")
-    clip = param.Dict(default={}, doc="{'origin': [x,y,z], 'normal': [x,y,z]} or {} for no clipping.")
+    clip = param.Dict(default={}, doc="{'origin': [x,y,z], 'normal': [x,y,z]} (kept where (p - origin).normal >= 0) or {}.")
     labels = param.Boolean(default=False, doc="Show structure names over the 3D view.")
-    label_anchors = param.Dict(default={}, doc="Structure id -> [name, x, y, z] where its label sits.")
+    camera = param.Dict(default={}, doc="{'position', 'focalPoint', 'viewUp'}; the browser writes it back after a move.")
+    selected = param.String(default="", doc="The selected structure, labelled first.")
 
     _esm = _ESM
     _stylesheets = [_CSS]

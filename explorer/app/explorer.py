@@ -1,9 +1,10 @@
 """The browser explorer: a 3D knee to rotate and click, a structure tree, pain causes and links.
 
 :class:`KneeExplorerApp` holds one browser session's state as parameters (``selected``,
-``cause``, ``visible``, ``opacity``, ``ghost``, ``clip_axis``, ``clip_position``, ``labels``);
-tests set them directly. Every change is applied to the session's :class:`~explorer.scene.KneeScene`
-and mirrored to the browser's vtk.js actors, and written into the page's URL.
+``cause``, ``visible``, ``opacity``, ``ghost``, ``clip_axis``, ``clip_position``, ``labels``,
+``camera``); tests set them directly. Every change becomes the looks of
+:func:`explorer.appearance.appearance` on the browser's canvas and is written into the page's URL.
+The meshes themselves are packed once and shared by every session.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ import param
 
 from explorer.app.canvas import KneeCanvas
 from explorer.app.info import WELCOME, cause_html, related_structures, structure_html
-from explorer.app.state import ViewState, decode, encode
+from explorer.app.meshdata import MeshData, pack_meshes
+from explorer.app.state import CLIP_RANGE_MM, ViewState, decode, encode
 from explorer.app.tree import StructureTree, tree_data
+from explorer.appearance import appearance, cause_structures, default_visible
 from explorer.atlas import Atlas
-from explorer.scene import GHOST_OPACITY, KneeScene
-from explorer.views import VIEWS
+from explorer.views import VIEWS, framing, named_camera
 
 #: The cause view frames at most a sphere of this radius (mm), so long muscles do not shrink the knee.
 CAUSE_FRAME_RADIUS_MM = 90.0
-CLIP_AXES = {"off": None, "lateral to medial": 0, "front to back": 1, "top to bottom": 2}
+#: Clipping choices: the axis each cuts along ("x", "y", "z" in the link).
+CLIP_AXES = {"off": None, "lateral to medial": "x", "front to back": "y", "top to bottom": "z"}
 _STYLE = """
 .knee-notice { background: #fff3cd; border: 1px solid #b58900; border-radius: 4px; padding: 0.4em 0.7em; }
 .cause-urgent { background: #fde2e1; border: 2px solid #b00020; border-radius: 4px; padding: 0.4em 0.7em; }
@@ -32,36 +35,17 @@ _STYLE = """
 .info-name, .cause-name { margin: 0.2em 0; }
 """
 
-
-def pathology_variants(atlas: Atlas) -> set[str]:
-    """Ids of the atlas's pathology variants (hidden unless their cause is chosen).
-
-    Examples
-    --------
-    >>> from explorer import load_atlas
-    >>> "femur" in pathology_variants(load_atlas())
-    False
-    """
-    return {sid for sid, s in atlas.structures.items() if getattr(s, "pathology", False)}
-
-
-def label_anchors(atlas: Atlas) -> dict[str, list]:
-    """Where each structure's label sits: the mesh point nearest the mesh's centre.
-
-    Examples
-    --------
-    >>> from explorer import load_atlas
-    >>> label_anchors(load_atlas())["femur"][0]
-    'Femur'
-    """
-    anchors = {}
-    for sid, structure in atlas.structures.items():
-        if structure.mesh is None:
-            continue
-        points = np.asarray(structure.mesh.points)
-        nearest = points[np.argmin(np.linalg.norm(points - points.mean(axis=0), axis=1))]
-        anchors[sid] = [structure.name, *(round(float(v), 2) for v in nearest)]
-    return anchors
+#: On a phone-sized window the view takes the top of the page and the panels follow below it; the page scrolls.
+_NARROW = """
+@media (max-width: 700px) {
+  :host { height: auto !important; flex: 0 0 auto !important; overflow: visible !important; }
+  .knee-view-area { flex: 0 0 auto !important; width: 100% !important; height: 58vh !important; min-height: 280px !important; }
+  .knee-sidebar {
+    flex: 0 0 auto !important; width: 100% !important; max-width: none !important; height: auto !important;
+    min-height: fit-content !important; overflow: visible !important;
+  }
+}
+"""
 
 
 class KneeExplorerApp(pn.viewable.Viewer):
@@ -73,6 +57,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
         The atlas to show (shared by all sessions; never modified).
     query
         The page's query arguments (``pn.state.session_args``) to restore a shared view from.
+    meshes
+        The packed meshes, shared by all sessions (packed from ``atlas`` if not given).
 
     Examples
     --------
@@ -91,18 +77,17 @@ class KneeExplorerApp(pn.viewable.Viewer):
     opacity = param.Dict(default={}, doc="Group id -> opacity from 0 to 1.")
     ghost = param.Boolean(default=False, doc="X-ray: everything but the selection faint.")
     clip_axis = param.Selector(default="off", objects=list(CLIP_AXES), doc="Axis of the clipping plane.")
-    clip_position = param.Number(default=0.0, bounds=(-80.0, 80.0), doc="Clipping plane position (mm).")
+    clip_position = param.Number(default=0.0, bounds=(-CLIP_RANGE_MM, CLIP_RANGE_MM), doc="Clipping plane position (mm).")
     labels = param.Boolean(default=False, doc="Names over the 3D view.")
+    camera = param.Dict(default=named_camera("anterior"), doc="{'position', 'focalPoint', 'viewUp'} in mm.")
     notice = param.String(default="", doc="A message for the user (bad link, unknown id).")
 
-    def __init__(self, atlas: Atlas, query: dict | None = None, **params):
+    def __init__(self, atlas: Atlas, query: dict | None = None, meshes: MeshData | None = None, **params):
         super().__init__(**params)
         self.atlas = atlas
-        self.scene = KneeScene(atlas, off_screen=True, window_size=(900, 700))
-        self.variants = pathology_variants(atlas)
-        self.default_visible = [sid for sid in self.scene.actors if sid not in self.variants]
+        self.meshes = meshes if meshes is not None else pack_meshes(atlas)
+        self.default_visible = default_visible(atlas)
         self._restoring = True
-        self._camera_from_link: dict | None = None
         self._build_widgets()
         self._restore(decode(query or {}, atlas))
         self._restoring = False
@@ -110,22 +95,27 @@ class KneeExplorerApp(pn.viewable.Viewer):
 
     # state ---------------------------------------------------------------------------
     def _restore(self, state: ViewState) -> None:
-        self.visible = list(self.default_visible if state.visible is None else state.visible)
-        self.cause = state.cause
-        self.selected = state.selected
-        self.notice = " ".join(state.notices)
+        axis = {letter: name for name, letter in CLIP_AXES.items()}.get(state.clip[0] if state.clip else None, "off")
+        self.param.update(visible=list(self.default_visible if state.visible is None else state.visible),
+                          cause=state.cause, selected=state.selected, notice=" ".join(state.notices),
+                          opacity=dict(state.opacity), ghost=state.ghost, labels=state.labels, clip_axis=axis,
+                          clip_position=state.clip[1] if state.clip else 0.0)
         if state.camera is not None:
-            self.scene.set_camera_state(state.camera)
-            self._camera_from_link = state.camera
+            self.camera = dict(state.camera)
         elif state.cause:
             self._frame_cause(from_behind=True)
-        self.view_3d.camera = self.scene.camera_state()
+
+    def view_state(self) -> ViewState:
+        """What the link holds: the current view as a :class:`~explorer.app.state.ViewState`."""
+        camera = None if self.camera == named_camera("anterior") else self.camera
+        clip = (CLIP_AXES[self.clip_axis], float(self.clip_position)) if CLIP_AXES[self.clip_axis] else None
+        opacity = {g: float(v) for g, v in self.opacity.items() if g in self.atlas.groups}
+        return ViewState(visible=self.visible, selected=self.selected, cause=self.cause, camera=camera,
+                         opacity=opacity, ghost=self.ghost, clip=clip, labels=self.labels)
 
     def link_query(self) -> str:
         """The query string that restores this view (``""`` for the default view)."""
-        camera = self._camera_from_link
-        return encode(ViewState(visible=self.visible, selected=self.selected, cause=self.cause, camera=camera),
-                      self.default_visible)
+        return encode(self.view_state(), self.default_visible)
 
     @param.depends("selected", "cause", "visible", "opacity", "ghost", "clip_axis", "clip_position", "labels",
                    watch=True)
@@ -138,58 +128,33 @@ class KneeExplorerApp(pn.viewable.Viewer):
                 self.notice = f"There is no {'structure' if name == 'selected' else 'pain cause'} with the id '{value}'."
                 setattr(self, name, "")
                 return
-        scene, cause_ids = self.scene, self._cause_structures()
-        shown = (set(self.visible) - self.variants) | cause_ids
-        scene.isolate(*shown) if shown else scene.hide(*scene.actors)
-        scene.set_opacity(1.0)
-        for group, value in self.opacity.items():
-            if group in self.atlas.groups:
-                scene.set_opacity(float(np.clip(value, 0.0, 1.0)), group)
-        if cause_ids:
-            for sid in set(scene.actors) - cause_ids:
-                scene.actors[sid].prop.opacity = min(scene.actors[sid].prop.opacity, GHOST_OPACITY)
-        elif self.ghost and self.selected in scene.actors:
-            for sid in set(scene.actors) - {self.selected}:
-                scene.actors[sid].prop.opacity = GHOST_OPACITY
-        scene.highlight(*(cause_ids | ({self.selected} & set(scene.actors))))
-        scene.selected = self.selected or None
-        self.canvas.param.update(appearance=self._appearance(), clip=self._clip(), labels=self.labels)
+        looks = appearance(self.atlas, self.visible, self.selected, self.cause, self.opacity, self.ghost)
+        self.canvas.param.update(appearance={sid: [look.visible, look.opacity, look.colour] for sid, look in looks.items()},
+                                 clip=self._clip(), labels=self.labels, selected=self.selected)
         self.tree.param.update(shown=list(self.visible), selected=self.selected)
         self._update_panels()
         self._update_location()
-
-    def _cause_structures(self) -> set[str]:
-        if not self.cause:
-            return set()
-        return {sid for sid in self.atlas.causes[self.cause].structures if sid in self.scene.actors}
-
-    def _appearance(self) -> dict:
-        return {sid: [bool(actor.visibility), round(float(actor.prop.opacity), 3), actor.prop.color.hex_rgb]
-                for sid, actor in self.scene.actors.items()}
 
     def _clip(self) -> dict:
         axis = CLIP_AXES[self.clip_axis]
         if axis is None:
             return {}
         origin, normal = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]
-        origin[axis], normal[axis] = float(self.clip_position), -1.0
+        index = "xyz".index(axis)
+        origin[index], normal[index] = float(self.clip_position), -1.0
         return {"origin": origin, "normal": normal}
 
     # actions -------------------------------------------------------------------------
     def show_view(self, name: str) -> None:
         """Look from a named side (see :data:`explorer.views.VIEWS`)."""
-        self.scene.view(name)
+        self.camera = named_camera(name)
         if self.cause:
             self._frame_cause()
-        self._push_camera()
 
     def reset(self) -> None:
         """The default view: everything but pathology shown, opaque, nothing chosen, from the front."""
         self.param.update(selected="", cause="", visible=list(self.default_visible), opacity={}, ghost=False,
-                          clip_axis="off", clip_position=0.0, labels=False, notice="")
-        self.scene.view("anterior")
-        self._push_camera()
-        self._apply()
+                          clip_axis="off", clip_position=0.0, labels=False, notice="", camera=named_camera("anterior"))
 
     def hide_selected(self) -> None:
         """Hide the selected structure."""
@@ -198,7 +163,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
 
     def isolate_selected(self) -> None:
         """Show only the selected structure."""
-        if self.selected in self.scene.actors:
+        if self.selected in self.atlas.structures and self.atlas[self.selected].mesh_file:
             self.visible = [self.selected]
 
     def show_all(self) -> None:
@@ -206,31 +171,31 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.param.update(visible=list(self.default_visible), opacity={}, ghost=False, clip_axis="off")
 
     def _frame_cause(self, from_behind: bool = False) -> None:
-        structures = self._cause_structures()
+        structures = cause_structures(self.atlas, self.cause)
         if not structures:
             return
-        if from_behind:  # every cause in the atlas is a cause of pain behind the knee
-            self.scene.view("posterior")
-        self.scene.frame(*structures, max_radius_mm=CAUSE_FRAME_RADIUS_MM)
-
-    def _push_camera(self) -> None:
-        self._camera_from_link = self.scene.camera_state()
-        self.view_3d.camera = dict(self._camera_from_link)
-        self._update_location()
+        # Every cause in the atlas is a cause of pain behind the knee.
+        start = named_camera("posterior") if from_behind else self.camera
+        points = np.concatenate([np.asarray(self.atlas[sid].mesh.points) for sid in structures])
+        self.camera = framing(points, start, max_radius_mm=CAUSE_FRAME_RADIUS_MM)
 
     def _on_pick(self, structure_id: str) -> None:
         self.selected = structure_id if structure_id in self.atlas.structures else ""
 
+    @param.depends("camera", watch=True)
+    def _on_camera(self) -> None:
+        if self.canvas.camera != self.camera:
+            self.canvas.camera = dict(self.camera)
+        self._update_location()
+
     def _on_browser_camera(self, event) -> None:
         camera = event.new or {}
-        if self._restoring or camera == self._camera_from_link:
-            return
         try:
-            self._camera_from_link = {key: [float(v) for v in camera[key]][:3]
-                                      for key in ("position", "focalPoint", "viewUp")}
+            moved = {key: [float(v) for v in camera[key]][:3] for key in ("position", "focalPoint", "viewUp")}
         except (KeyError, TypeError, ValueError):
             return
-        self._update_location()
+        if all(len(v) == 3 and all(np.isfinite(v)) for v in moved.values()) and moved != self.camera:
+            self.camera = moved
 
     def _update_location(self) -> None:
         location = pn.state.location
@@ -239,17 +204,13 @@ class KneeExplorerApp(pn.viewable.Viewer):
 
     # widgets -------------------------------------------------------------------------
     def _build_widgets(self) -> None:
-        self.view_3d = pn.pane.VTK(self.scene.plotter.ren_win, sizing_mode="stretch_both", min_height=420,
-                                   orientation_widget=True, enable_keybindings=False)
-        self.view_3d.param.watch(self._on_browser_camera, "camera")
-        self.canvas = KneeCanvas(scene=self.view_3d, on_pick=self._on_pick,
-                                 actor_ptrs={sid: actor.__this__ for sid, actor in self.scene.actors.items()},
-                                 label_anchors=label_anchors(self.atlas),
+        self.canvas = KneeCanvas(manifest=self.meshes.manifest, camera=dict(self.camera), on_pick=self._on_pick,
                                  sizing_mode="stretch_both", min_height=420)
+        self.canvas.param.watch(self._on_browser_camera, "camera")
         self.tree = StructureTree(groups=tree_data(self.atlas), sizing_mode="stretch_width")
         self.tree.param.watch(lambda e: setattr(self, "visible", list(e.new)), "shown")
         self.tree.param.watch(lambda e: setattr(self, "selected", e.new), "selected")
-        self.search = pn.widgets.TextInput(name="Search structures", placeholder="name or alias, e.g. shin bone",
+        self.search = pn.widgets.TextInput(label="Search structures", placeholder="name or alias, e.g. shin bone",
                                            sizing_mode="stretch_width")
         self.search.param.watch(self._on_search, "value_input")
         self.search_result = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[_STYLE])
@@ -259,7 +220,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.cause_card = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, stylesheets=[_STYLE])
         self.cause_links = pn.FlexBox(sizing_mode="stretch_width")
         options = {"(none)": ""} | {c.name: c.id for c in sorted(self.atlas.causes.values(), key=lambda c: c.name)}
-        self.cause_select = pn.widgets.Select(name="Pain behind the knee: choose a cause", options=options,
+        self.cause_select = pn.widgets.Select(label="Pain behind the knee: choose a cause", options=options,
                                               sizing_mode="stretch_width")
         self.cause_select.link(self, value="cause", bidirectional=True)
         self.view_buttons = [pn.widgets.Button(label=name.capitalize(), description=f"Look from the {name} side")
@@ -274,18 +235,19 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.isolate_button.on_click(lambda _e: self.isolate_selected())
         self.show_all_button = pn.widgets.Button(label="Show all")
         self.show_all_button.on_click(lambda _e: self.show_all())
-        self.ghost_toggle = pn.widgets.Checkbox(name="X-ray: ghost all but the selection")
+        self.ghost_toggle = pn.widgets.Checkbox(label="X-ray: ghost all but the selection")
         self.ghost_toggle.link(self, value="ghost", bidirectional=True)
-        self.labels_toggle = pn.widgets.Checkbox(name="Show labels in 3D")
+        self.labels_toggle = pn.widgets.Checkbox(label="Show labels in 3D")
         self.labels_toggle.link(self, value="labels", bidirectional=True)
-        self.clip_select = pn.widgets.Select(name="Cut through the knee", options=list(CLIP_AXES))
+        self.clip_select = pn.widgets.Select(label="Cut through the knee", options=list(CLIP_AXES))
         self.clip_select.link(self, value="clip_axis", bidirectional=True)
-        self.clip_slider = pn.widgets.FloatSlider(name="Cut position (mm)", start=-80, end=80, step=1, value=0.0)
+        self.clip_slider = pn.widgets.FloatSlider(label="Cut position (mm)", start=-CLIP_RANGE_MM, end=CLIP_RANGE_MM,
+                                                  step=1, value=0.0)
         self.clip_slider.link(self, value="clip_position", bidirectional=True)
         self.opacity_sliders = {}
         for group in self.atlas.groups.values():
             if any(s.mesh is not None for s in self.atlas.in_group(group.id)):
-                slider = pn.widgets.FloatSlider(name=f"{group.name} opacity", start=0.0, end=1.0, step=0.05, value=1.0)
+                slider = pn.widgets.FloatSlider(label=f"{group.name} opacity", start=0.0, end=1.0, step=0.05, value=1.0)
                 slider.param.watch(lambda e, g=group.id: setattr(self, "opacity", self.opacity | {g: e.new}),
                                    "value_throttled")
                 self.opacity_sliders[group.id] = slider
@@ -346,7 +308,11 @@ class KneeExplorerApp(pn.viewable.Viewer):
     def _on_cause(self) -> None:
         if self.cause and not self._restoring and self.cause in self.atlas.causes:
             self._frame_cause(from_behind=True)
-            self._push_camera()
+
+    @param.depends("opacity", watch=True)
+    def _on_opacity(self) -> None:
+        for group, slider in self.opacity_sliders.items():
+            slider.value = float(self.opacity.get(group, 1.0))
 
     def __panel__(self) -> pn.viewable.Viewable:
         actions = pn.FlexBox(self.hide_button, self.isolate_button, self.show_all_button, self.reset_button)
@@ -360,12 +326,13 @@ class KneeExplorerApp(pn.viewable.Viewer):
                        ("View", controls),
                        sizing_mode="stretch_width", dynamic=False)
         sidebar = pn.Column(self.notice_pane, self.copy_button, self.cause_select, self.cause_card, self.cause_links,
-                            self.info, self.info_links, tabs,
+                            self.info, self.info_links, tabs, css_classes=["knee-sidebar"],
                             width=400, min_width=300, styles={"flex": "1 1 340px", "max-width": "480px"},
                             sizing_mode="stretch_height", scroll=True)
         self.canvas.styles = {"flex": "3 1 480px", "min-height": "420px"}
-        body = pn.FlexBox(self.canvas, sidebar, flex_wrap="wrap", sizing_mode="stretch_both")
+        self.canvas.css_classes = ["knee-view-area"]
+        body = pn.FlexBox(self.canvas, sidebar, flex_wrap="wrap", sizing_mode="stretch_both", stylesheets=[_NARROW])
         footer = pn.pane.HTML('<small>Educational material, not a diagnosis. '
                               '<a href="./credits">Credits and licences</a></small>')
         title = pn.pane.HTML(f"<h1 style='margin:0.2em 0;font-size:1.4em'>{escape(self.atlas.title)}</h1>")
-        return pn.Column(title, body, footer, sizing_mode="stretch_both")
+        return pn.Column(title, body, footer, sizing_mode="stretch_both", stylesheets=[_NARROW])

@@ -5,8 +5,33 @@ from __future__ import annotations
 from html import escape
 
 import panel as pn
+from tornado.web import RequestHandler
 
+from explorer.app.meshdata import MeshData, pack_meshes
 from explorer.atlas import Atlas
+
+MESH_ROUTE = "/knee-meshes.bin"
+
+
+class MeshBlockHandler(RequestHandler):
+    """Serves the packed meshes, gzip-compressed, with an ETag so browsers keep them."""
+
+    def initialize(self, meshes: MeshData) -> None:
+        self.meshes = meshes
+
+    def get(self) -> None:
+        etag = f'"{self.meshes.etag}"'
+        self.set_header("ETag", etag)
+        self.set_header("Cache-Control", "public, max-age=3600")
+        self.set_header("Content-Type", "application/octet-stream")
+        if self.request.headers.get("If-None-Match") == etag:
+            self.set_status(304)
+            return
+        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+            self.set_header("Content-Encoding", "gzip")
+            self.write(self.meshes.compressed)
+        else:
+            self.write(self.meshes.payload)
 
 
 def credits_page(atlas: Atlas) -> pn.viewable.Viewable:
@@ -24,14 +49,24 @@ def credits_page(atlas: Atlas) -> pn.viewable.Viewable:
         sizing_mode="stretch_width")
 
 
-def app_routes(atlas: Atlas) -> dict:
-    """The served pages: ``/`` (the explorer, restoring a shared view from the URL) and ``/credits``."""
+def app_routes(atlas: Atlas, meshes: MeshData | None = None) -> dict:
+    """The served pages: ``/`` (the explorer, restoring a shared view from the URL) and ``/credits``.
+
+    Serve them with :func:`mesh_route`'s pattern in ``extra_patterns``, as :func:`serve` does.
+    """
     from explorer.app.explorer import KneeExplorerApp
 
+    meshes = meshes if meshes is not None else pack_meshes(atlas)
+
     def explorer_page():
-        return KneeExplorerApp(atlas=atlas, query=dict(pn.state.session_args or {}))
+        return KneeExplorerApp(atlas=atlas, query=dict(pn.state.session_args or {}), meshes=meshes)
 
     return {"/": explorer_page, "/credits": lambda: credits_page(atlas)}
+
+
+def mesh_route(meshes: MeshData) -> tuple:
+    """The Tornado pattern that serves the mesh block at :data:`MESH_ROUTE`."""
+    return (MESH_ROUTE, MeshBlockHandler, {"meshes": meshes})
 
 
 def serve(atlas: Atlas, port: int = 5006, show: bool = False, threaded: bool = False, address: str = "localhost"):
@@ -41,6 +76,7 @@ def serve(atlas: Atlas, port: int = 5006, show: bool = False, threaded: bool = F
     otherwise this blocks until interrupted.
     """
     print(f"Knee explorer: http://localhost:{port}/", flush=True)
-    return pn.serve(app_routes(atlas), port=port, address=address, show=show, title="Knee explorer",
+    meshes = pack_meshes(atlas)
+    return pn.serve(app_routes(atlas, meshes), extra_patterns=[mesh_route(meshes)], port=port, address=address, show=show, title="Knee explorer",
                     websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}"], threaded=threaded,
                     compress_response=True, websocket_compression_level=6)

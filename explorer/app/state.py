@@ -1,7 +1,9 @@
 """The shareable part of the explorer's state, to and from a URL query string.
 
 The query holds ``show`` (visible structure ids, comma-separated), ``sel`` (selected structure),
-``cause`` (pain cause) and ``cam`` (camera position, focal point and up vector: nine numbers).
+``cause`` (pain cause), ``cam`` (camera position, focal point and up vector: nine numbers),
+``op`` (group opacities, ``bones:0.4,muscles:0.2``), ``xray=1`` (ghost all but the selection),
+``clip`` (a cutting plane: axis ``x``, ``y`` or ``z`` and position in mm, ``y:10``) and ``labels=1``.
 Absent keys mean the default. Anything malformed or unknown makes :func:`decode` return the
 default state with a notice, never an exception.
 """
@@ -17,7 +19,9 @@ from explorer.atlas import Atlas
 
 _ID = re.compile(r"^[a-z0-9_]{1,64}$")
 _MAX_VALUE = 8000
-KEYS = ("show", "sel", "cause", "cam")
+KEYS = ("show", "sel", "cause", "cam", "op", "xray", "clip", "labels")
+CLIP_AXES = "xyz"
+CLIP_RANGE_MM = 80.0
 
 
 @dataclass
@@ -28,6 +32,10 @@ class ViewState:
     selected: str = ""
     cause: str = ""
     camera: dict | None = None
+    opacity: dict[str, float] = field(default_factory=dict)
+    ghost: bool = False
+    clip: tuple[str, float] | None = None
+    labels: bool = False
     notices: list[str] = field(default_factory=list)
 
 
@@ -51,7 +59,16 @@ def encode(state: ViewState, default_visible: list[str]) -> str:
     if state.camera:
         numbers = [*state.camera["position"], *state.camera["focalPoint"], *state.camera["viewUp"]]
         query["cam"] = ",".join(f"{v:.4g}" for v in numbers)
-    return "?" + urlencode(query, safe=",-") if query else ""
+    opacity = {group: value for group, value in state.opacity.items() if value != 1.0}
+    if opacity:
+        query["op"] = ",".join(f"{group}:{value:.3g}" for group, value in sorted(opacity.items()))
+    if state.ghost:
+        query["xray"] = "1"
+    if state.clip is not None:
+        query["clip"] = f"{state.clip[0]}:{state.clip[1]:g}"
+    if state.labels:
+        query["labels"] = "1"
+    return "?" + urlencode(query, safe=",-:") if query else ""
 
 
 def decode(query: dict, atlas: Atlas) -> ViewState:
@@ -128,4 +145,35 @@ def _decode(query: dict, atlas: Atlas) -> ViewState:
         if math.dist(position, focal) < 1e-3 or math.hypot(*up) < 1e-6:
             raise _Invalid("degenerate camera")
         state.camera = {"position": position, "focalPoint": focal, "viewUp": up}
+    opacity = _value(query, "op")
+    if opacity:
+        for item in opacity.split(","):
+            group, _, value = item.partition(":")
+            _known_id(group, atlas.groups, "group")
+            state.opacity[group] = _number(value, 0.0, 1.0, "opacity")
+    state.ghost = _flag(query, "xray")
+    clip = _value(query, "clip")
+    if clip:
+        axis, _, position = clip.partition(":")
+        if axis not in CLIP_AXES or len(axis) != 1:
+            raise _Invalid("malformed cutting plane")
+        state.clip = (axis, _number(position, -CLIP_RANGE_MM, CLIP_RANGE_MM, "cutting plane"))
+    state.labels = _flag(query, "labels")
     return state
+
+
+def _number(text: str, low: float, high: float, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise _Invalid(f"malformed {what}") from None
+    if not low <= value <= high:
+        raise _Invalid(f"{what} out of range")
+    return value
+
+
+def _flag(query: dict, key: str) -> bool:
+    value = _value(query, key)
+    if value not in (None, "0", "1"):
+        raise _Invalid(f"'{key}' must be 0 or 1")
+    return value == "1"

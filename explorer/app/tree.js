@@ -80,6 +80,17 @@ export function render({ model }) {
     }
   }
 
+  // Up and down arrows move between structure names; Home and End jump to the first and last.
+  nav.addEventListener("keydown", (event) => {
+    if (!event.target.matches("button.name")) return;
+    const names = [...nav.querySelectorAll("button.name")];
+    const at = names.indexOf(event.target);
+    const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: names.length - 1 }[event.key];
+    if (next === undefined || !names[next]) return;
+    event.preventDefault();
+    names[next].focus();
+  });
+
   model.on(["groups", "matches"], build);
   model.on(["shown", "selected"], update);
   build();

@@ -21,7 +21,7 @@ _CSS = """
   padding: 2px 6px; cursor: pointer; text-align: left; color: inherit;
 }
 .knee-tree button.name:hover { background: #eef2f7; }
-.knee-tree .selected button.name { background: #ffd21f; border-color: #8a6d00; font-weight: 600; }
+.knee-tree .selected button.name { background: #fbd3ea; border-color: #e0219a; font-weight: 600; }
 .knee-tree :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 1px; }
 .knee-tree input { width: 16px; height: 16px; margin: 0; }
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from explorer.export.saved_view import SavedView, default_visible
-from explorer.scene import GHOST_OPACITY
+from explorer.appearance import appearance, cause_structures
+from explorer.export.saved_view import SavedView
 
 if TYPE_CHECKING:
     from explorer.atlas import Atlas
@@ -27,20 +27,10 @@ def apply_view(scene: "KneeScene", view: SavedView) -> "KneeScene":
     True
     """
     state, atlas = view.state, scene.atlas
-    cause_ids = set()
-    if state.cause:
-        cause_ids = {sid for sid in atlas.causes[state.cause].structures if sid in scene.actors}
-    variants = {sid for sid in scene.actors if atlas[sid].pathology}
-    visible = default_visible(atlas) if state.visible is None else state.visible
-    shown = (set(visible) - variants) | cause_ids
     scene.select(None)
-    scene.isolate(*shown) if shown else scene.hide(*scene.actors)
-    scene.set_opacity(1.0)
-    if cause_ids:
-        for sid in set(scene.actors) - cause_ids:
-            scene.actors[sid].prop.opacity = GHOST_OPACITY
-    scene.highlight(*(cause_ids | ({state.selected} & set(scene.actors))))
+    scene.apply(appearance(atlas, state.visible, state.selected, state.cause, state.opacity, state.ghost))
     scene.selected = state.selected or None
+    cause_ids = cause_structures(atlas, state.cause)
     if state.camera:
         scene.set_camera_state(state.camera)
     else:

@@ -78,16 +78,8 @@ def glb(view=None, path: str | Path = "knee.glb", *, atlas: "Atlas | None" = Non
 
 def _appearance(saved, atlas: "Atlas") -> dict[str, tuple[str, float]]:
     """Structure id -> (colour, opacity) of what the view shows, as the scene and app draw it."""
-    from explorer.export.saved_view import default_visible
-    from explorer.scene import GHOST_OPACITY, HIGHLIGHT_COLOUR
+    from explorer.appearance import appearance
 
     state = saved.state
-    meshes = {sid for sid, s in atlas.structures.items() if s.mesh is not None}
-    cause_ids = set(atlas.causes[state.cause].structures) & meshes if state.cause else set()
-    variants = {sid for sid in meshes if atlas[sid].pathology}
-    visible = default_visible(atlas) if state.visible is None else state.visible
-    shown = ((set(visible) - variants) | cause_ids) & meshes
-    marked = cause_ids | ({state.selected} & meshes)
-    return {sid: (HIGHLIGHT_COLOUR if sid in marked else atlas[sid].colour,
-                  GHOST_OPACITY if cause_ids and sid not in cause_ids else 1.0)
-            for sid in atlas.structures if sid in shown}
+    looks = appearance(atlas, state.visible, state.selected, state.cause, state.opacity, state.ghost)
+    return {sid: (look.colour, look.opacity) for sid, look in looks.items() if look.visible}

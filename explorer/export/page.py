@@ -66,7 +66,7 @@ def inline(view=None, *, atlas: "Atlas | None" = None, height: int = 640):
 def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
     """The self-contained HTML page for a view (see :func:`html`)."""
     from explorer.export.model import _appearance
-    from explorer.scene import HIGHLIGHT_COLOUR
+    from explorer.appearance import HIGHLIGHT_COLOUR
     from explorer.views import VIEWS
 
     if atlas is None:

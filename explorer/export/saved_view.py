@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from explorer.app.state import ViewState, decode, encode
+from explorer.appearance import default_visible
 from explorer.atlas import Atlas
 from explorer.views import VIEWS
 
@@ -151,11 +152,6 @@ class SavedView:
         if state.notices:
             raise ValueError(state.notices[0])
         return cls(state)
-
-
-def default_visible(atlas: Atlas) -> list[str]:
-    """The structures shown by default: every one with a mesh but the pathology variants."""
-    return [s.id for s in atlas.structures.values() if s.mesh_file and not s.pathology]
 
 
 def load_view(path: str | Path, atlas: Atlas) -> SavedView:

@@ -1,0 +1,94 @@
+"""How each structure looks for a given view: shown or not, opacity and colour.
+
+One function decides it for the notebook scene, the browser app and every export, so a view
+looks the same wherever it is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from explorer.atlas import Atlas
+
+#: Selected structures and a pain cause's structures; no structure's own colour is near it.
+HIGHLIGHT_COLOUR = "#e0219a"
+GHOST_OPACITY = 0.12
+
+
+@dataclass(frozen=True)
+class Look:
+    """One structure's appearance."""
+
+    visible: bool
+    opacity: float
+    colour: str
+
+
+def default_visible(atlas: Atlas) -> list[str]:
+    """The structures shown by default: every one with a mesh but the pathology variants.
+
+    Examples
+    --------
+    >>> from explorer import load_atlas
+    >>> "bakers_cyst" in default_visible(load_atlas(meshes=False))
+    False
+    """
+    return [s.id for s in atlas.structures.values() if s.mesh_file and not s.pathology]
+
+
+def cause_structures(atlas: Atlas, cause: str) -> list[str]:
+    """The structures with a mesh that a pain cause involves (none for ``""``).
+
+    Examples
+    --------
+    >>> from explorer import load_atlas
+    >>> "bakers_cyst" in cause_structures(load_atlas(meshes=False), "bakers_cyst")
+    True
+    """
+    if not cause:
+        return []
+    return [sid for sid in atlas.causes[cause].structures if atlas[sid].mesh_file]
+
+
+def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str = "", cause: str = "",
+               opacity: Mapping[str, float] | None = None, ghost: bool = False) -> dict[str, Look]:
+    """Every structure with a mesh, as the view shows it.
+
+    Parameters
+    ----------
+    atlas
+        The atlas.
+    visible
+        Ids of the structures asked for (pathology variants are shown only through their cause);
+        ``None`` for the default set.
+    selected
+        The selected structure: drawn in the highlight colour.
+    cause
+        A pain cause: its structures are shown and highlighted, everything else is ghosted.
+    opacity
+        Group id -> opacity from 0 to 1.
+    ghost
+        X-ray: everything but the selection faint (when no cause is chosen).
+
+    Examples
+    --------
+    >>> from explorer import load_atlas
+    >>> looks = appearance(load_atlas(meshes=False), selected="fibula", ghost=True)
+    >>> looks["fibula"].colour == HIGHLIGHT_COLOUR, looks["femur"].opacity == GHOST_OPACITY
+    (True, True)
+    """
+    meshes = [sid for sid, s in atlas.structures.items() if s.mesh_file]
+    involved = set(cause_structures(atlas, cause))
+    asked = set(default_visible(atlas) if visible is None else visible)
+    shown = {sid for sid in asked if not atlas[sid].pathology} | involved
+    marked = involved | ({selected} & set(meshes))
+    looks = {}
+    for sid in meshes:
+        alpha = min(max(float((opacity or {}).get(atlas[sid].group, 1.0)), 0.0), 1.0)
+        if involved and sid not in involved:
+            alpha = min(alpha, GHOST_OPACITY)
+        elif ghost and not involved and selected in marked and sid != selected:
+            alpha = GHOST_OPACITY
+        looks[sid] = Look(sid in shown, round(alpha, 3), HIGHLIGHT_COLOUR if sid in marked else atlas[sid].colour)
+    return looks
