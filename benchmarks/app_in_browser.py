@@ -12,7 +12,6 @@ It starts ``knee-explorer serve`` in a separate process and prints:
 
 from __future__ import annotations
 
-import os
 import socket
 import statistics
 import subprocess
@@ -89,11 +88,8 @@ def main() -> int:
 
     atlas = load_atlas()
     port = _free_port()
-    env = dict(os.environ)
-    if not env.get("DISPLAY"):
-        env.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
     server = subprocess.Popen([sys.executable, "-m", "explorer.cli", "serve", "--port", str(port)], cwd=ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://localhost:{port}/"
     try:
         for _ in range(600):

@@ -7,7 +7,7 @@ looks the same wherever it is drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from explorer.atlas import Atlas
 

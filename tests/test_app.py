@@ -71,12 +71,18 @@ def test_info_links_lead_to_causes_and_related_structures(app, atlas):
     if structure is None:
         pytest.skip("no structure is linked to a pain cause yet")
     app.selected = structure.id
-    labels = [getattr(w, "label", "") for w in app.info_links.objects]
+    labels = [item["label"] for item in app.info_links.items]
     cause = atlas.causes[structure.causes[0]]
     assert f"Pain cause: {cause.name}" in labels
-    button = next(w for w in app.info_links.objects if getattr(w, "label", "") == f"Pain cause: {cause.name}")
-    button.clicks += 1
+    app.info_links.choose("cause", cause.id)  # what a click on the link sends
     assert app.cause == cause.id
+    related = next(item for item in app.cause_links.items if item["kind"] == "structure")
+    app.cause_links.choose("structure", related["id"])
+    assert app.selected == related["id"]
+    app.cause_links.choose("structure", "not_on_show")  # only links on show count
+    assert app.selected == related["id"]
+    app.cause_links.choose("leave", cause.id)
+    assert app.cause == ""
 
 
 def test_annotation_text_is_never_raw_html(atlas):

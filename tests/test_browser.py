@@ -246,6 +246,17 @@ def test_a_phone_sized_window_keeps_the_view_and_the_panels_usable(open_app):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
 
 
+def test_the_info_panel_links_open_a_cause_card_and_a_related_structure(open_app, atlas):
+    structure = next(s for s in atlas.structures.values() if s.causes and s.mesh is not None)
+    cause = atlas.causes[structure.causes[0]]
+    page = open_app(f"?sel={structure.id}")
+    page.get_by_role("button", name=f"Pain cause: {cause.name}").click()
+    expect(page.locator("h2.cause-name")).to_have_text(cause.name)
+    page.wait_for_function(f"() => location.search.includes('cause={cause.id}')")
+    page.get_by_role("button", name="Leave pain-cause view").click()
+    expect(page.locator("h2.cause-name")).to_have_count(0)
+
+
 def test_pain_cause_from_a_link_shows_its_card(open_app, atlas):
     cause = next((c for c in atlas.causes.values() if any(atlas[s].mesh is not None for s in c.structures)), None)
     if cause is None:

@@ -230,6 +230,8 @@ export function render({ model, el }) {
     gl.enable(gl.DEPTH_TEST);
     gl.disable(gl.BLEND);
     gl.depthMask(true);
+    gl.enable(gl.SCISSOR_TEST);  // only the pixel under the pointer is drawn
+    gl.scissor(x, y, 1, 1);
     const shown = structures.map((s, i) => [s, i, looks(s)]).filter(([, , l]) => l.visible && l.opacity > 0);
     const pixel = new Uint8Array(4);
     let picked = "";
@@ -245,6 +247,7 @@ export function render({ model, el }) {
       const index = pixel[0] + (pixel[1] << 8) - 1;
       if (pixel[3] && index >= 0 && index < structures.length) { picked = structures[index].id; break; }
     }
+    gl.disable(gl.SCISSOR_TEST);
     gl.bindVertexArray(null);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     model.send_msg({ picked });

@@ -9,7 +9,7 @@ apart; a drag only moves the camera) picks from an off-screen id buffer and repo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import panel as pn
 import param

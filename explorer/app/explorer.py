@@ -17,6 +17,7 @@ import param
 
 from explorer.app.canvas import KneeCanvas
 from explorer.app.info import WELCOME, cause_html, related_structures, structure_html
+from explorer.app.links import LinkList
 from explorer.app.meshdata import MeshData, pack_meshes
 from explorer.app.state import CLIP_RANGE_MM, ViewState, decode, encode
 from explorer.app.tree import StructureTree, tree_data
@@ -216,9 +217,9 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.search_result = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[_STYLE])
         self.notice_pane = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, stylesheets=[_STYLE])
         self.info = pn.pane.HTML(WELCOME, sizing_mode="stretch_width", stylesheets=[_STYLE])
-        self.info_links = pn.FlexBox(sizing_mode="stretch_width")
+        self.info_links = LinkList(heading="Related:", on_choose=self._on_link, sizing_mode="stretch_width")
         self.cause_card = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, stylesheets=[_STYLE])
-        self.cause_links = pn.FlexBox(sizing_mode="stretch_width")
+        self.cause_links = LinkList(on_choose=self._on_link, sizing_mode="stretch_width")
         options = {"(none)": ""} | {c.name: c.id for c in sorted(self.atlas.causes.values(), key=lambda c: c.name)}
         self.cause_select = pn.widgets.Select(label="Pain behind the knee: choose a cause", options=options,
                                               sizing_mode="stretch_width")
@@ -279,30 +280,31 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.notice_pane.visible = bool(self.notice)
         if self.selected:
             self.info.object = structure_html(self.atlas, self.selected)
-            links = [self._link_button(f"Pain cause: {self.atlas.causes[c].name}", cause=c)
+            links = [{"label": f"Pain cause: {self.atlas.causes[c].name}", "kind": "cause", "id": c}
                      for c in self.atlas[self.selected].causes]
-            links += [self._link_button(self.atlas[s].name, selected=s)
+            links += [{"label": self.atlas[s].name, "kind": "structure", "id": s}
                       for s in related_structures(self.atlas, self.selected)]
-            self.info_links.objects = ([pn.pane.HTML("<strong>Related:</strong>", margin=(12, 4, 0, 10))] + links
-                                       if links else [])
+            self.info_links.items = links
         else:
             self.info.object = WELCOME
-            self.info_links.objects = []
+            self.info_links.items = []
         if self.cause:
             self.cause_card.object = cause_html(self.atlas, self.cause)
-            links = [self._link_button(self.atlas[s].name, selected=s) for s in self.atlas.causes[self.cause].structures]
-            leave = pn.widgets.Button(label="Leave pain-cause view", color="light")
-            leave.on_click(lambda _e: setattr(self, "cause", ""))
-            self.cause_links.objects = links + [leave]
+            links = [{"label": self.atlas[s].name, "kind": "structure", "id": s}
+                     for s in self.atlas.causes[self.cause].structures]
+            self.cause_links.items = [*links, {"label": "Leave pain-cause view", "kind": "leave", "id": self.cause}]
         else:
             self.cause_card.object = ""
-            self.cause_links.objects = []
+            self.cause_links.items = []
         self.cause_card.visible = bool(self.cause)
 
-    def _link_button(self, label: str, **state) -> pn.widgets.Button:
-        button = pn.widgets.Button(label=label, color="light", description=f"Show {label}")
-        button.on_click(lambda _e: self.param.update(**state))
-        return button
+    def _on_link(self, kind: str, item_id: str) -> None:
+        if kind == "cause":
+            self.cause = item_id
+        elif kind == "structure":
+            self.selected = item_id
+        elif kind == "leave":
+            self.cause = ""
 
     @param.depends("cause", watch=True)
     def _on_cause(self) -> None:
