@@ -188,3 +188,36 @@ def test_calibres_within_published_ranges(structure_id, size):
     area = max(abs(0.5 * np.dot(np.cross(loop[:-1], loop[1:]).sum(axis=0), unit)) for loop in section.discrete)
     diameter = 2 * np.sqrt(area / np.pi)
     assert low <= diameter <= high, f"{structure_id}: calibre {diameter:.2f} mm, published {low}-{high} mm ({source})"
+
+
+def test_patellar_ligament_is_a_flat_band_from_the_patellar_apex_to_the_tibial_tuberosity():
+    top = np.asarray(MODELLED["patellar_ligament"]["start_attachment"]["point_mm"])
+    bottom = np.asarray(MODELLED["patellar_ligament"]["end_attachment"]["point_mm"])
+    course = bottom - top
+    length = float(np.linalg.norm(course))
+    axis = course / length
+    assert axis[2] < -0.8 and axis[1] < 0, f"patellar_ligament: runs along {np.round(axis, 2)}, not down and back to the tibia"
+    assert 40.0 <= length <= 60.0, f"patellar_ligament: {length:.1f} mm between attachments (40-60 expected)"
+    across = np.array([1.0, 0.0, 0.0]) - axis[0] * axis
+    across /= np.linalg.norm(across)
+    depth = np.cross(axis, across)
+    band = mesh("patellar_ligament")
+
+    def size_at(t: float) -> tuple[float, float]:
+        points = np.asarray(band.section(plane_origin=top + t * course, plane_normal=axis).vertices) - top
+        return float(np.ptp(points @ across)), float(np.ptp(points @ depth))
+
+    (top_width, top_thickness), (bottom_width, bottom_thickness) = size_at(0.1), size_at(0.9)
+    assert 24.0 <= top_width <= 31.0, f"patellar_ligament: {top_width:.1f} mm wide near the patella (24-31 expected)"
+    assert 19.0 <= bottom_width <= 26.0, f"patellar_ligament: {bottom_width:.1f} mm wide near the tibia (19-26 expected)"
+    assert bottom_width < top_width, "patellar_ligament: does not narrow from the patella to the tibial tuberosity"
+    for where, thickness in (("patella", top_thickness), ("tibia", bottom_thickness)):
+        assert 4.0 <= thickness <= 7.0, f"patellar_ligament: {thickness:.1f} mm thick near the {where} (4-7 expected)"
+    assert band.is_watertight, "patellar_ligament: mesh is not closed"
+    ends = band.vertices[[np.argmin(band.vertices @ axis), np.argmax(band.vertices @ axis)]]
+    for bone, end in zip(("patella", "tibia"), ends):
+        assert mesh(bone).contains([end])[0], f"patellar_ligament: its end at {np.round(end, 1)} stops outside the {bone}"
+    middle = np.asarray(band.section(plane_origin=top + 0.5 * course, plane_normal=axis).vertices)
+    for bone in ("femur", "tibia"):
+        gap = float(distance_to(bone, middle).min())
+        assert gap >= 5.0, f"patellar_ligament: {gap:.1f} mm in front of the {bone} halfway down (room for the fat pad: 5 mm)"

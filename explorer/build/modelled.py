@@ -160,10 +160,16 @@ class SoftTissueBuilder:
                        landmarks=("medial_epicondyle", "posteromedial_tibia"),
                        construction=f"{band}, from behind and above the medial epicondyle (adductor tubercle region) "
                                     "obliquely over the posteromedial joint corner to the posteromedial tibia")
-        self._ligament("patellar_ligament", "patella", L["patella_apex"] + [0, -3, 2], "tibia", L["tibial_tuberosity"],
-                       width=(26.0, 22.0), thickness=5.0, hint=(1, 0, 0),
-                       landmarks=("patella_apex", "tibial_tuberosity"),
-                       construction=f"{band}, from the apex of the patella to the tibial tuberosity, wide side facing forward")
+        self._ligament("patellar_ligament", "patella", L["patella_apex"] + [0, -1, 1.5], "tibia",
+                       L["tibial_tuberosity"] + [-1.5, -2, -1], width=(27.0, 22.0), thickness=5.0, hint=(1, 0, 0),
+                       embed=(6.0, 10.0), landmarks=("patella_apex", "tibial_tuberosity"),
+                       construction=f"{band}, straight from the back of the apex of the patella to the lower part of "
+                                    "the tibial tuberosity, wide side facing forward, in front of the space the "
+                                    "infrapatellar fat pad (not modelled) fills; its ends run into the lower pole of the "
+                                    "patella and into the tuberosity",
+                       sizes="27 mm wide at the patella narrowing to 22 mm at the tibial tuberosity and 5 mm thick, "
+                             "within typical adult sizes (about 25-30, 20-25 and 4-7 mm); its length follows from the "
+                             "landmarks; no single published figure")
         medial_end = self.sites["semimem-P2_r"]
         lateral_end = L["lateral_condyle_back"] + [0.0, 0.0, 8.0]
         middle = np.array([0.0, self._back(8.0) - 3.0, 6.0])
@@ -193,21 +199,34 @@ class SoftTissueBuilder:
         return reach
 
     def _ligament(self, structure_id, start_bone, start, end_bone, end, width, thickness, landmarks, construction,
-                  via=(), twist=0.0, hint=(1, 0, 0), sizes=None, cruciate=False) -> Modelled:
+                  via=(), twist=0.0, hint=(1, 0, 0), sizes=None, cruciate=False, embed=(0.0, 0.0)) -> Modelled:
+        """A band from ``start`` to ``end`` (attachment centres), ``width`` constant or (start, end), mm.
+
+        ``embed`` (mm at the start and at the end): the band's course within this distance of an
+        attachment lies on its bone and is left where it is by the clearance step, and the band runs
+        on as far again into the bone, straight and closing to a rounded end (:func:`_run_on`), so
+        that it grows out of the bone instead of ending in a cut face beside it.
+        """
         controls = np.vstack([start, *via, end])
         samples = 40
         path = smooth_path(controls, samples)
         widths = np.linspace(*width, samples) if isinstance(width, tuple) else np.full(samples, width)
         if not cruciate:
             solids = self.bone_list + self.joint_solids
-            path = keep_clear(path, thickness / 2, solids, margin=0.3, fixed=(0, samples - 1))
-        mesh = sweep(path, widths, thickness, normal_hint=hint, twist_degrees=twist, sides=16)
+            arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+            held = np.flatnonzero((arc <= embed[0]) | (arc >= arc[-1] - embed[1]))
+            path = keep_clear(path, thickness / 2, solids, margin=0.3, fixed=tuple(sorted({0, samples - 1, *held})))
+        swept, swept_widths = _run_on(path, widths, embed)
+        mesh = sweep(swept, swept_widths, thickness, normal_hint=hint, twist_degrees=twist, sides=16)
         attachments = {}
         if start_bone:
             attachments["start"] = (start_bone, [round(float(v), 3) for v in path[0]])
         attachments["end"] = (end_bone, [round(float(v), 3) for v in path[-1]])
-        record = Modelled(structure_id, "ligament", mesh, path, tuple(landmarks), construction,
-                          "attachment centres on the measured landmarks; cross-section constant or tapering linearly",
+        assumptions = "attachment centres on the measured landmarks; cross-section constant or tapering linearly"
+        if any(embed):
+            assumptions += (f"; the band lies on its bone for {embed[0]:g} mm at the start and {embed[1]:g} mm at the "
+                            "end and runs on as far into the bone, closing to a rounded end there instead of a cut face")
+        record = Modelled(structure_id, "ligament", mesh, path, tuple(landmarks), construction, assumptions,
                           attachments=attachments)
         if sizes:
             record.sizes = sizes
@@ -465,6 +484,37 @@ class SoftTissueBuilder:
         self.vessels_and_nerves()
         self.bursae()
         return list(self.built.values())
+
+
+def _run_on(path: np.ndarray, widths: np.ndarray, embed) -> tuple[np.ndarray, np.ndarray]:
+    """``path`` continued straight past each end by ``embed`` mm (start, end), at its own point spacing.
+
+    Over the continuation the width closes like a half ellipse, so the band's end is rounded.
+
+    Examples
+    --------
+    >>> path = np.stack([np.zeros(5), np.zeros(5), np.linspace(0.0, 4.0, 5)], axis=1)
+    >>> longer, widths = _run_on(path, np.full(5, 3.0), (2.0, 0.0))
+    >>> longer[:, 2].tolist(), np.round(widths, 2).tolist()
+    ([-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0], [2.24, 2.83, 3.0, 3.0, 3.0, 3.0, 3.0])
+    """
+    step = float(np.linalg.norm(np.diff(path, axis=0), axis=1).mean())
+    parts, part_widths = [path], [widths]
+    for end, length in zip((0, -1), embed):
+        count = int(np.ceil(length / step - 1e-9)) if length > 0 else 0
+        if not count:
+            continue
+        inward = path[end] - path[1 if end == 0 else -2]
+        inward /= np.linalg.norm(inward)
+        beyond = path[end] + np.outer(np.linspace(length / count, length, count), inward)
+        closing = widths[end] * np.sqrt(1.0 - (np.arange(1, count + 1) / (count + 1)) ** 2)
+        if end == 0:
+            parts.insert(0, beyond[::-1])
+            part_widths.insert(0, closing[::-1])
+        else:
+            parts.append(beyond)
+            part_widths.append(closing)
+    return np.vstack(parts), np.concatenate(part_widths)
 
 
 def _axes_toward(direction: np.ndarray) -> np.ndarray:
