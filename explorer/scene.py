@@ -142,6 +142,30 @@ class KneeScene:
             actor.visibility, actor.prop.opacity, actor.prop.color = look.visible, look.opacity, look.colour
         return self
 
+    def clip(self, axis: str | None, position_mm: float = 0.0) -> "KneeScene":
+        """Cut through the knee across ``axis`` (``"x"``, ``"y"``, ``"z"`` or None for no cut) at ``position_mm``.
+
+        What lies towards the axis's positive end (lateral, anterior, superior) is cut away, as in the app.
+
+        Examples
+        --------
+        >>> scene = KneeScene(off_screen=True, window_size=(64, 48))
+        >>> scene.clip("y", 10.0).actors["femur"].mapper.GetNumberOfClippingPlanes()
+        1
+        """
+        if axis not in (None, "x", "y", "z"):
+            raise ValueError(f"unknown clipping axis {axis!r} (use x, y, z or None)")
+        for actor in self.actors.values():
+            actor.mapper.RemoveAllClippingPlanes()
+            if axis is not None:
+                normal = [0.0, 0.0, 0.0]
+                normal["xyz".index(axis)] = -1.0
+                plane = pv._vtk.vtkPlane()
+                plane.SetOrigin(*(-position_mm * v for v in normal))
+                plane.SetNormal(*normal)
+                actor.mapper.AddClippingPlane(plane)
+        return self
+
     def reset(self) -> "KneeScene":
         """The default scene: every structure but the pathology variants, opaque, in its own colour, from the front."""
         self.select(None)

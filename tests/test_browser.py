@@ -257,6 +257,19 @@ def test_the_info_panel_links_open_a_cause_card_and_a_related_structure(open_app
     expect(page.locator("h2.cause-name")).to_have_count(0)
 
 
+def test_download_this_view_gives_a_saved_view_file(open_app, atlas, tmp_path):
+    from explorer.export import load_view
+
+    page = open_app(f"?sel=tibia&xray=1&{CAM_QUERY}")
+    expect(page.locator("h2.info-name")).to_have_text("Tibia")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download this view").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    view = load_view(path, atlas)
+    assert view.state.selected == "tibia" and view.state.ghost and view.state.camera == CAMERA
+
+
 def test_pain_cause_from_a_link_shows_its_card(open_app, atlas):
     cause = next((c for c in atlas.causes.values() if any(atlas[s].mesh is not None for s in c.structures)), None)
     if cause is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from explorer.app.state import ViewState
@@ -37,6 +38,11 @@ def test_same_state_as_the_app_link(atlas):
     ({"show": ["popliteal_fossa"]}, "has no mesh"),
     ({"zoom": 2}, "unknown saved-view key 'zoom'"),
     ({"camera": {"position": [0, 0, 0]}}, "'camera' must have"),
+    ({"opacity": {"bone": 0.5}}, "unknown group id 'bone'"),
+    ({"opacity": {"bones": 2}}, "opacity of 'bones'"),
+    ({"xray": "yes"}, "'xray' must be true or false"),
+    ({"clip": {"axis": "w", "position": 0}}, "'clip' must be null"),
+    ({"clip": {"axis": "y", "position": 500}}, "'clip' position"),
 ])
 def test_bad_views_name_the_problem(tmp_path, atlas, data, message):
     path = tmp_path / "bad.json"
@@ -64,3 +70,33 @@ def test_cli_rejects_a_broken_view_file(tmp_path, capsys):
     assert main(["export", str(tmp_path / "x.png"), "--view", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "not valid JSON" in err and not (tmp_path / "x.png").exists()
+
+
+def test_the_view_downloaded_from_the_app_exports_as_the_app_shows_it(tmp_path, atlas):
+    from explorer.app import KneeExplorerApp
+    from explorer.export.model import _appearance
+
+    app = KneeExplorerApp(atlas=atlas)
+    app.param.update(selected="tibia", ghost=True, opacity={"bones": 0.5}, labels=True,
+                     clip_axis="front to back", clip_position=5.0)
+    path = tmp_path / "from-app.json"
+    path.write_text(app._saved_view_file().getvalue())  # what "Download this view" sends
+    view = load_view(path, atlas)
+    assert view.state.visible is None and view.labels and view.state.clip == ("y", 5.0)
+    shown = {sid: (colour, opacity) for sid, (visible, opacity, colour) in app.canvas.appearance.items() if visible}
+    assert _appearance(view, atlas) == shown
+    assert view.to_query(atlas) == app.link_query()
+
+
+def test_a_cut_view_exports_cut(tmp_path, atlas):
+    from PIL import Image
+
+    from explorer import export
+
+    cut = {"camera": "lateral", "clip": {"axis": "y", "position": 0.0}}
+    whole = np.asarray(Image.open(export.png({"camera": "lateral"}, tmp_path / "whole.png", size=(320, 240))))
+    half = np.asarray(Image.open(export.png(cut, tmp_path / "cut.png", size=(320, 240))))
+    front = (slice(60, 200), slice(170, 230))  # in front of the joint line, seen from the side
+    assert (whole[front][..., :3] < 240).mean() > 0.3 > (half[front][..., :3] < 240).mean()
+    page = export.html(cut, tmp_path / "cut.html").read_text()
+    assert '"clip":[0.0,-1.0,0.0,0.0]' in page

@@ -9,6 +9,8 @@ The meshes themselves are packed once and shared by every session.
 
 from __future__ import annotations
 
+import io
+import json
 from html import escape
 
 import numpy as np
@@ -23,6 +25,7 @@ from explorer.app.state import CLIP_RANGE_MM, ViewState, decode, encode
 from explorer.app.tree import StructureTree, tree_data
 from explorer.appearance import appearance, cause_structures, default_visible
 from explorer.atlas import Atlas
+from explorer.export.saved_view import SavedView
 from explorer.views import VIEWS, framing, named_camera
 
 #: The cause view frames at most a sphere of this radius (mm), so long muscles do not shrink the knee.
@@ -113,6 +116,16 @@ class KneeExplorerApp(pn.viewable.Viewer):
         opacity = {g: float(v) for g, v in self.opacity.items() if g in self.atlas.groups}
         return ViewState(visible=self.visible, selected=self.selected, cause=self.cause, camera=camera,
                          opacity=opacity, ghost=self.ghost, clip=clip, labels=self.labels)
+
+    def saved_view(self) -> SavedView:
+        """This view as a saved view (what "Download this view" writes), for exports and lectures."""
+        state = self.view_state()
+        if sorted(state.visible) == sorted(self.default_visible):
+            state.visible = None
+        return SavedView(state, labels=self.labels)
+
+    def _saved_view_file(self) -> io.StringIO:
+        return io.StringIO(json.dumps(self.saved_view().to_dict(), indent=2) + "\n")
 
     def link_query(self) -> str:
         """The query string that restores this view (``""`` for the default view)."""
@@ -261,6 +274,10 @@ class KneeExplorerApp(pn.viewable.Viewer):
             else { window.prompt('Copy this link:', url); }
         """, args={"button": self.copy_button})
 
+        self.download_button = pn.widgets.FileDownload(
+            callback=self._saved_view_file, filename="knee-view.json", label="Download this view",
+            description="A saved view file for knee-explorer export and notebooks", embed=False)
+
     def _on_search(self, event) -> None:
         query = (event.new or "").strip()
         if not query:
@@ -327,7 +344,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
         tabs = pn.Tabs(("Structures", pn.Column(self.search, self.search_result, self.tree, sizing_mode="stretch_width")),
                        ("View", controls),
                        sizing_mode="stretch_width", dynamic=False)
-        sidebar = pn.Column(self.notice_pane, self.copy_button, self.cause_select, self.cause_card, self.cause_links,
+        sharing = pn.Row(self.copy_button, self.download_button, sizing_mode="stretch_width")
+        sidebar = pn.Column(self.notice_pane, sharing, self.cause_select, self.cause_card, self.cause_links,
                             self.info, self.info_links, tabs, css_classes=["knee-sidebar"],
                             width=400, min_width=300, styles={"flex": "1 1 340px", "max-width": "480px"},
                             sizing_mode="stretch_height", scroll=True)

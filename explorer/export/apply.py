@@ -30,6 +30,7 @@ def apply_view(scene: "KneeScene", view: SavedView) -> "KneeScene":
     scene.select(None)
     scene.apply(appearance(atlas, state.visible, state.selected, state.cause, state.opacity, state.ghost))
     scene.selected = state.selected or None
+    scene.clip(*(state.clip or (None,)))
     cause_ids = cause_structures(atlas, state.cause)
     if state.camera:
         scene.set_camera_state(state.camera)

@@ -68,8 +68,9 @@
     void main() { vNormal = normal; vPos = position; gl_Position = mvp * vec4(position, 1.0); }`));
   gl.attachShader(program, shader(gl.FRAGMENT_SHADER, `#version 300 es
     precision highp float; in vec3 vNormal; in vec3 vPos; uniform vec3 colour; uniform float alpha;
-    uniform vec3 eye; out vec4 outColour;
+    uniform vec3 eye; uniform vec4 clipPlane; out vec4 outColour;
     void main() {
+      if (dot(vec4(vPos, 1.0), clipPlane) < 0.0) discard;
       vec3 n = normalize(vNormal); vec3 l = normalize(eye - vPos);
       float d = abs(dot(n, l)); vec3 h = l; float s = pow(max(abs(dot(n, h)), 0.0), 40.0) * 0.2;
       outColour = vec4(colour * (0.3 + 0.7 * d) + vec3(s), alpha);
@@ -77,7 +78,10 @@
   gl.linkProgram(program);
   const loc = { position: gl.getAttribLocation(program, "position"), normal: gl.getAttribLocation(program, "normal"),
     mvp: gl.getUniformLocation(program, "mvp"), colour: gl.getUniformLocation(program, "colour"),
-    alpha: gl.getUniformLocation(program, "alpha"), eye: gl.getUniformLocation(program, "eye") };
+    alpha: gl.getUniformLocation(program, "alpha"), eye: gl.getUniformLocation(program, "eye"),
+    clipPlane: gl.getUniformLocation(program, "clipPlane") };
+  // Kept where dot([p, 1], CLIP) >= 0; [0, 0, 0, 1] keeps everything.
+  const CLIP = data.clip || [0, 0, 0, 1];
   for (const s of structures) {
     s.vao = gl.createVertexArray(); gl.bindVertexArray(s.vao);
     for (const [name, array] of [["position", s.positions], ["normal", s.normals]]) {
@@ -124,6 +128,7 @@
     gl.enable(gl.DEPTH_TEST); gl.useProgram(program);
     const M = matrices();
     gl.uniformMatrix4fv(loc.mvp, false, M.mvp); gl.uniform3fv(loc.eye, camera.position);
+    gl.uniform4fv(loc.clipPlane, CLIP);
     const visible = structures.filter((s) => s.visible);
     const passes = [visible.filter((s) => s.opacity >= 1), visible.filter((s) => s.opacity < 1)];
     passes.forEach((list, pass) => {
@@ -208,6 +213,8 @@
         const qv = cross(tv, e1), v = dot(d, qv) / det; if (v < 0 || u + v > 1) continue;
         const dist = dot(e2, qv) / det;
         if (dist <= 0) continue;
+        const hit = add(o, scale(d, dist));
+        if (dot(hit, CLIP) + CLIP[3] < 0) continue;
         if (s.opacity >= 0.5 && dist < bestT) { bestT = dist; best = s.id; }
         if (s.opacity < 0.5 && dist < ghostT) { ghostT = dist; ghostBest = s.id; }
       }

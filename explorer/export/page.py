@@ -90,7 +90,7 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
     data = {
         "title": saved.title or atlas.title, "disclaimer": atlas.disclaimer, "credits": atlas.credits(),
         "labels": saved.labels, "selected": state.selected if state.selected in appearance else "",
-        "highlight": HIGHLIGHT_COLOUR, "camera": camera, "structures": structures,
+        "highlight": HIGHLIGHT_COLOUR, "camera": camera, "structures": structures, "clip": _clip_plane(state.clip),
         "info": {sid: _info(atlas, sid) for sid in atlas.structures if atlas[sid].mesh_file},
         "causes": {cid: {"name": c.name, "urgent": bool(c.urgent), "html": _markdown(atlas, c.text)}
                    for cid, c in atlas.causes.items()},
@@ -140,3 +140,12 @@ def _cause_focus(atlas: "Atlas", cause: str, appearance: dict) -> tuple[float, f
         return (0.0, 0.0, 0.0)
     bounds = np.array([atlas[sid].mesh.bounds for sid in ids])
     return tuple(float(v) for v in (bounds[:, 0::2].min(axis=0) + bounds[:, 1::2].max(axis=0)) / 2)
+
+
+def _clip_plane(clip: tuple[str, float] | None) -> list[float] | None:
+    """The cutting plane as [a, b, c, d], kept where a*x + b*y + c*z + d >= 0 (the positive side cut away)."""
+    if clip is None:
+        return None
+    plane = [0.0, 0.0, 0.0, float(clip[1])]
+    plane["xyz".index(clip[0])] = -1.0
+    return plane

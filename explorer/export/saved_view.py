@@ -10,12 +10,17 @@ A saved view file looks like::
       "cause": "",
       "camera": "posterior",
       "labels": true,
-      "title": "The medial meniscus from behind"
+      "title": "The medial meniscus from behind",
+      "opacity": {"bones": 0.5},
+      "xray": false,
+      "clip": null
     }
 
 ``show`` (structure ids; ``null`` or absent for the default set), ``selected`` and ``cause`` are what the
 app's link holds (:class:`explorer.app.state.ViewState`); ``camera`` is a named view
-(:data:`explorer.views.VIEWS`) or ``{"position", "focalPoint", "viewUp"}`` (vtk.js's names, as in the link).
+(:data:`explorer.views.VIEWS`) or ``{"position", "focalPoint", "viewUp"}`` (as in the link). ``opacity``
+(group id -> 0 to 1), ``xray`` (ghost all but the selection) and ``clip`` (``{"axis": "x", "y" or "z",
+"position": mm}``, the side towards the axis's positive end cut away) are optional, as in the link.
 """
 
 from __future__ import annotations
@@ -23,17 +28,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from explorer.app.state import ViewState, decode, encode
+from explorer.app.state import CLIP_AXES, CLIP_RANGE_MM, ViewState, decode, encode
 from explorer.appearance import default_visible
 from explorer.atlas import Atlas
 from explorer.views import VIEWS
 
 FORMAT = "knee-explorer-view"
 VERSION = 1
-_KEYS = {"format", "version", "show", "selected", "cause", "camera", "labels", "title"}
+_KEYS = {"format", "version", "show", "selected", "cause", "camera", "labels", "title", "opacity", "xray", "clip"}
 _ID = re.compile(r"^[a-z0-9_]{1,64}$")
 
 
@@ -72,7 +77,9 @@ class SavedView:
             "show": None if self.state.visible is None else list(self.state.visible),
             "selected": self.state.selected, "cause": self.state.cause,
             "camera": dict(self.state.camera) if self.state.camera else self.camera_name,
-            "labels": self.labels, "title": self.title,
+            "labels": self.labels, "title": self.title, "opacity": dict(self.state.opacity),
+            "xray": self.state.ghost,
+            "clip": {"axis": self.state.clip[0], "position": self.state.clip[1]} if self.state.clip else None,
         }
 
     @classmethod
@@ -123,6 +130,12 @@ class SavedView:
             raise ValueError("'labels' must be true or false")
         if not isinstance(title, str) or len(title) > 200:
             raise ValueError("'title' must be text of at most 200 characters")
+        state.opacity = _opacity(data.get("opacity") or {}, atlas)
+        state.ghost = data.get("xray", False)
+        if not isinstance(state.ghost, bool):
+            raise ValueError("'xray' must be true or false")
+        state.clip = _clip(data.get("clip"))
+        state.labels = labels
         return cls(state, camera_name, labels, title)
 
     def to_query(self, atlas: Atlas) -> str:
@@ -134,7 +147,7 @@ class SavedView:
         >>> SavedView(ViewState(selected="patella")).to_query(load_atlas(meshes=False))
         '?sel=patella'
         """
-        return encode(self.state, default_visible(atlas))
+        return encode(replace(self.state, labels=self.labels), default_visible(atlas))
 
     @classmethod
     def from_query(cls, query: str, atlas: Atlas) -> "SavedView":
@@ -151,7 +164,7 @@ class SavedView:
         state = decode(parse_qs(text, keep_blank_values=False), atlas)
         if state.notices:
             raise ValueError(state.notices[0])
-        return cls(state)
+        return cls(state, labels=state.labels)
 
 
 def load_view(path: str | Path, atlas: Atlas) -> SavedView:
@@ -218,3 +231,25 @@ def _camera(camera: dict) -> dict:
     if math.dist(position, focal) < 1e-3 or math.hypot(*up) < 1e-6:
         raise ValueError("degenerate camera")
     return {"position": position, "focalPoint": focal, "viewUp": up}
+
+
+def _opacity(opacity, atlas: Atlas) -> dict[str, float]:
+    if not isinstance(opacity, dict):
+        raise ValueError("'opacity' must map group ids to numbers from 0 to 1")
+    for group, value in opacity.items():
+        if group not in atlas.groups:
+            raise ValueError(f"unknown group id {group!r} in 'opacity'")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ValueError(f"opacity of {group!r} must be a number from 0 to 1")
+    return {group: float(value) for group, value in opacity.items()}
+
+
+def _clip(clip) -> tuple[str, float] | None:
+    if clip is None:
+        return None
+    if not isinstance(clip, dict) or set(clip) != {"axis", "position"} or clip["axis"] not in tuple(CLIP_AXES):
+        raise ValueError("'clip' must be null or {\"axis\": \"x\", \"y\" or \"z\", \"position\": mm}")
+    position = clip["position"]
+    if isinstance(position, bool) or not isinstance(position, (int, float)) or abs(position) > CLIP_RANGE_MM:
+        raise ValueError(f"'clip' position must be a number of mm from {-CLIP_RANGE_MM:g} to {CLIP_RANGE_MM:g}")
+    return (clip["axis"], float(position))
