@@ -277,8 +277,9 @@ class KneeScene:
         Parameters
         ----------
         inline
-            Return a Panel VTK pane for a notebook cell (rotate, zoom, pan in the page).
-            By default, inline when running in a Jupyter kernel.
+            Return the scene as it is for a notebook cell: an interactive page that rotates, zooms and
+            answers a click with the structure's text, with nothing fetched from the network
+            (:func:`explorer.export.inline`). By default, inline when running in a Jupyter kernel.
         **kwargs
             Passed to :meth:`pyvista.Plotter.show` for the desktop window, where clicking
             a structure selects and names it.
@@ -286,11 +287,9 @@ class KneeScene:
         if inline is None:
             inline = _in_jupyter()
         if inline:
-            import panel as pn
+            from explorer.export.page import inline as inline_page
 
-            pn.extension("vtk")
-            width, height = self.plotter.window_size
-            return pn.pane.VTK(self.plotter.ren_win, width=width, height=height, orientation_widget=True)
+            return inline_page(self, height=self.plotter.window_size[1])
         if not self._click_selection_enabled:
             self.enable_click_selection()
         return self.plotter.show(**kwargs)

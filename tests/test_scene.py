@@ -110,11 +110,21 @@ def test_clicking_a_structure_names_it_and_a_drag_does_not(scene, atlas):
     assert scene.selected is None and chosen == ["patella", None]
 
 
-def test_show_inline_gives_an_interactive_pane_of_the_same_scene(scene):
-    import panel as pn
+def test_show_inline_gives_an_offline_interactive_view_of_the_scene_as_it_is(scene):
+    import html
+    import json
+    import re
 
-    pane = scene.show(inline=True)
-    assert isinstance(pane, pn.pane.vtk.vtk.VTKRenderWindowSynchronized) and pane.object is scene.plotter.ren_win
+    scene.isolate("bones").highlight("tibia").set_opacity(0.4, "femur").view("lateral")
+    scene.selected = "tibia"
+    cell = scene.show(inline=True).data
+    page = html.unescape(re.search(r'srcdoc="([^"]*)"', cell).group(1))
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing fetched
+    data = json.loads(re.search(r'<script id="knee-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+    drawn = {s["id"]: s for s in data["structures"]}
+    assert set(drawn) == {"femur", "tibia", "fibula", "patella"}
+    assert drawn["femur"]["opacity"] == pytest.approx(0.4) and drawn["tibia"]["highlight"]
+    assert data["selected"] == "tibia" and data["camera"]["position"][0] > 0
 
 
 def test_pathology_variants_appear_only_when_asked_for(scene, atlas):

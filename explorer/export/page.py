@@ -64,8 +64,10 @@ def inline(view=None, *, atlas: "Atlas | None" = None, height: int = 640):
 
 
 def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
-    """The self-contained HTML page for a view (see :func:`html`)."""
+    """The self-contained HTML page for a view or a :class:`~explorer.scene.KneeScene` as it is (see :func:`html`)."""
+    from explorer.app.state import ViewState
     from explorer.export.model import _appearance
+    from explorer.export.saved_view import SavedView
     from explorer.appearance import HIGHLIGHT_COLOUR
     from explorer.views import VIEWS
 
@@ -73,8 +75,14 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
         from explorer.atlas import load_atlas
 
         atlas = load_atlas()
-    saved = as_view(view, atlas)
-    appearance = _appearance(saved, atlas)
+    if hasattr(view, "actors"):  # a KneeScene, drawn as it is
+        atlas = view.atlas
+        saved = SavedView(ViewState(selected=view.selected or "", camera=view.camera_state()))
+        appearance = {sid: (actor.prop.color.hex_rgb.lower(), float(actor.prop.opacity))
+                      for sid, actor in view.actors.items() if actor.visibility}
+    else:
+        saved = as_view(view, atlas)
+        appearance = _appearance(saved, atlas)
     state = saved.state
     labelled = set(appearance)
     if state.cause:
