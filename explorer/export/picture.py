@@ -115,7 +115,7 @@ def annotate(image, scene: "KneeScene", anchors: dict[str, tuple[float, float]],
         draw.ellipse([x - r, y - r, x + r, y + r], fill=(30, 30, 30, 255), outline=(255, 255, 255, 255))
     for label in placed:
         left, upper, right, lower = label.box
-        colour = (140, 100, 0, 255) if label.structure_id == scene.selected else (0, 0, 0, 255)
+        colour = (165, 18, 112, 255) if label.structure_id == scene.selected else (0, 0, 0, 255)  # a darker highlight
         draw.text((left, (upper + lower) / 2), label.text, font=font, anchor="lm", fill=colour,
                   stroke_width=max(1, round(2.5 * unit)), stroke_fill=(255, 255, 255, 255))
     return placed
