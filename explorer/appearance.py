@@ -11,9 +11,11 @@ from collections.abc import Iterable, Mapping
 
 from explorer.atlas import Atlas
 
-#: Selected structures and a pain cause's structures; no structure's own colour is near it.
+#: The selected structure's colour; no structure's own colour is near it.
 HIGHLIGHT_COLOUR = "#e0219a"
 GHOST_OPACITY = 0.12
+#: A pain cause's other structures beside its pathology variant (a clot inside its vein stays in sight).
+BESIDE_PATHOLOGY_OPACITY = 0.45
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,9 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
     selected
         The selected structure: drawn in the highlight colour.
     cause
-        A pain cause: its structures are shown and highlighted, everything else is ghosted.
+        A pain cause: its structures are shown in their own colours and everything else is ghosted,
+        so the vein, the clot and the muscle around it stay told apart; beside a pathology variant
+        (a Baker's cyst, a thrombus) the cause's other structures are half see-through.
     opacity
         Group id -> opacity from 0 to 1.
     ghost
@@ -82,12 +86,15 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
     involved = set(cause_structures(atlas, cause))
     asked = set(default_visible(atlas) if visible is None else visible)
     shown = {sid for sid in asked if not atlas[sid].pathology} | involved
-    marked = involved | ({selected} & set(meshes))
+    marked = {selected} & set(meshes)
+    pathology = {sid for sid in involved if atlas[sid].pathology}
     looks = {}
     for sid in meshes:
         alpha = min(max(float((opacity or {}).get(atlas[sid].group, 1.0)), 0.0), 1.0)
         if involved and sid not in involved:
             alpha = min(alpha, GHOST_OPACITY)
+        elif pathology and sid in involved - pathology:
+            alpha = min(alpha, BESIDE_PATHOLOGY_OPACITY)
         elif ghost and not involved and selected in marked and sid != selected:
             alpha = GHOST_OPACITY
         looks[sid] = Look(sid in shown, round(alpha, 3), HIGHLIGHT_COLOUR if sid in marked else atlas[sid].colour)

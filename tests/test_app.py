@@ -173,7 +173,7 @@ def test_pain_cause_mode_highlights_ghosts_frames_and_shows_the_card(app, atlas)
     app.cause = cause.id
     involved = {s for s in cause.structures if s in app.canvas.appearance}
     for sid in involved:
-        assert sid in _shown(app) and _colour(app, sid) == HIGHLIGHT_COLOUR
+        assert sid in _shown(app) and _colour(app, sid) == atlas[sid].colour and _opacity(app, sid) > GHOST_OPACITY
     others = set(app.canvas.appearance) - involved
     assert all(_opacity(app, sid) <= GHOST_OPACITY for sid in others)
     assert app.canvas.camera != before and app.canvas.camera["position"][1] < 0  # from behind
@@ -192,7 +192,8 @@ def test_pathology_variants_appear_only_with_their_cause(app, atlas):
     variant = next(s for s in cause.structures if s in variants)
     assert variant not in _shown(app)
     app.cause = cause.id
-    assert variant in _shown(app)
+    assert variant in _shown(app) and _opacity(app, variant) == 1.0
+    assert all(_opacity(app, sid) < 0.5 for sid in cause.structures if sid != variant and sid in _shown(app))
     app.cause = ""
     assert variant not in _shown(app)
 

@@ -101,4 +101,5 @@ def test_cli_html(tmp_path, capsys):
     out = tmp_path / "cyst.html"
     assert main(["export", str(out), "--cause", "bakers_cyst", "--camera", "posterior", "--labels"]) == 0
     data = _data(out)
-    assert {s["id"] for s in data["structures"] if s["highlight"]} >= {"bakers_cyst"}
+    solid = {s["id"] for s in data["structures"] if s["opacity"] == 1.0}
+    assert "bakers_cyst" in solid and "femur" not in solid  # the cause's structures stand out, the rest ghosted

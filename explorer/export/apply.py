@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def apply_view(scene: "KneeScene", view: SavedView) -> "KneeScene":
     """Show, highlight and frame what ``view`` asks for.
 
-    The pain cause's structures are shown (pathology variants included) and highlighted, the rest
+    The pain cause's structures are shown (pathology variants included) in their own colours, the rest
     ghosted; a selected structure is highlighted; an explicit camera wins over the named view, and
     with a cause and a named view the camera frames the cause's structures.
 
