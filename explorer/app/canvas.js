@@ -1,21 +1,9 @@
 // The 3D canvas: the knee drawn with WebGL 2 from the shared mesh block; drag, wheel, pinch and keys
 // move the camera; a click picks the structure under the pointer from an id buffer.
+// The vector maths, vertexNormals, cameraMatrices and projectPoint come from draw3d.js, put before this.
 const CLICK_TOLERANCE_PX = 4;
-const FOV = (30 * Math.PI) / 180;
 const ROTATE_PER_PX = 0.008;
 const KEY_ROTATE = (10 * Math.PI) / 180;
-
-const sub = (a, b) => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const add = (a, b) => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-const scale = (a, s) => [a[0] * s, a[1] * s, a[2] * s];
-const dot = (a, b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const cross = (a, b) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const norm = (a) => { const l = Math.hypot(a[0], a[1], a[2]) || 1; return [a[0] / l, a[1] / l, a[2] / l]; };
-function rotate(v, axis, angle) {  // Rodrigues' rotation formula
-  const k = norm(axis), c = Math.cos(angle), s = Math.sin(angle);
-  return add(add(scale(v, c), scale(cross(k, v), s)), scale(k, dot(k, v) * (1 - c)));
-}
-function rgb(hex) { return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255); }
 
 const VERTEX = `#version 300 es
 in vec3 position; in vec3 normal; uniform mat4 mvp; out vec3 vNormal; out vec3 vPos;
@@ -40,14 +28,7 @@ function unpack(entry, buffer) {
   for (let i = 0; i < count; i++) positions[i] = entry.origin[i % 3] + quantised[i] * entry.step[i % 3];
   const Index = entry.index_bytes === 2 ? Uint16Array : Uint32Array;
   const indices = new Index(buffer, entry.indices_at, entry.triangles * 3);
-  const normals = new Float32Array(count);
-  for (let t = 0; t < indices.length; t += 3) {
-    const a = indices[t] * 3, b = indices[t + 1] * 3, c = indices[t + 2] * 3;
-    const pa = [positions[a], positions[a + 1], positions[a + 2]];
-    const n = cross(sub([positions[b], positions[b + 1], positions[b + 2]], pa),
-                    sub([positions[c], positions[c + 1], positions[c + 2]], pa));
-    for (const i of [a, b, c]) { normals[i] += n[0]; normals[i + 1] += n[1]; normals[i + 2] += n[2]; }
-  }
+  const normals = vertexNormals(positions, indices);
   const centre = [0, 0, 0];
   for (let i = 0; i < count; i += 3) { centre[0] += positions[i]; centre[1] += positions[i + 1]; centre[2] += positions[i + 2]; }
   return { positions, indices, normals, centre: scale(centre, 3 / count), indexType: entry.index_bytes === 2 ? 0x1403 : 0x1405 };
@@ -110,28 +91,11 @@ export function render({ model, el }) {
   setCamera(model.camera);
 
   function matrices() {
-    const w = canvas.width, h = canvas.height;
-    const eye = camera.position, target = camera.focalPoint;
-    const f = norm(sub(target, eye)), r = norm(cross(f, camera.viewUp)), u = cross(r, f);
-    const viewM = [r[0], u[0], -f[0], 0, r[1], u[1], -f[1], 0, r[2], u[2], -f[2], 0, -dot(r, eye), -dot(u, eye), dot(f, eye), 1];
-    const distance = Math.hypot(...sub(eye, target));
-    const near = Math.max(distance / 50, 1), far = distance + 2000;
-    const t = 1 / Math.tan(FOV / 2), aspect = w / Math.max(h, 1);
-    const proj = [t / aspect, 0, 0, 0, 0, t, 0, 0, 0, 0, (far + near) / (near - far), -1, 0, 0, (2 * far * near) / (near - far), 0];
-    const m = new Float32Array(16);
-    for (let c = 0; c < 4; c++) for (let row = 0; row < 4; row++) {
-      let v = 0;
-      for (let k = 0; k < 4; k++) v += proj[k * 4 + row] * viewM[c * 4 + k];
-      m[c * 4 + row] = v;
-    }
-    return { mvp: m, r, u, f, distance };
+    return cameraMatrices(camera, canvas.width, canvas.height);
   }
   // A world point's position in CSS pixels over the canvas, and whether it lies in front of the camera.
   function project(p) {
-    const m = view.mvp;
-    const x = m[0] * p[0] + m[4] * p[1] + m[8] * p[2] + m[12], y = m[1] * p[0] + m[5] * p[1] + m[9] * p[2] + m[13];
-    const w = m[3] * p[0] + m[7] * p[1] + m[11] * p[2] + m[15];
-    return [((x / w + 1) / 2) * canvas.clientWidth, ((1 - y / w) / 2) * canvas.clientHeight, w > 0];
+    return projectPoint(view.mvp, p, canvas.clientWidth, canvas.clientHeight);
   }
 
   function looks(s) {

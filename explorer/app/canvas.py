@@ -14,6 +14,8 @@ from collections.abc import Callable
 import panel as pn
 import param
 
+from explorer.draw3d import drawing_helpers
+
 _ESM = Path(__file__).with_name("canvas.js")
 
 _CSS = """
@@ -65,6 +67,11 @@ class KneeCanvas(pn.custom.JSComponent):
 
     _esm = _ESM
     _stylesheets = [_CSS]
+
+    @classmethod
+    def _render_esm(cls, compiled=True, server=False) -> str:
+        # The drawing helpers the offline page uses too come first.
+        return drawing_helpers() + "\n" + _ESM.read_text(encoding="utf-8")
 
     def __init__(self, on_pick: Callable[[str], None] | None = None, **params):
         super().__init__(**params)

@@ -1,4 +1,3 @@
-"use strict";
 (function () {
   const data = JSON.parse(document.getElementById("knee-data").textContent);
   const canvas = document.getElementById("canvas");
@@ -20,32 +19,11 @@
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     return new Type(bytes.buffer);
   }
-  function rgb(hex) { return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255); }
-
-  // ---- vector maths ----
-  const sub = (a, b) => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-  const add = (a, b) => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-  const scale = (a, s) => [a[0] * s, a[1] * s, a[2] * s];
-  const dot = (a, b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-  const cross = (a, b) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-  const norm = (a) => { const l = Math.hypot(a[0], a[1], a[2]) || 1; return [a[0] / l, a[1] / l, a[2] / l]; };
-  function rotate(v, axis, angle) {  // Rodrigues
-    const k = norm(axis), c = Math.cos(angle), s = Math.sin(angle);
-    return add(add(scale(v, c), scale(cross(k, v), s)), scale(k, dot(k, v) * (1 - c)));
-  }
-
   // ---- geometry ----
   const structures = data.structures.map((s) => {
     const positions = decode(s.positions, Float32Array);
     const indices = decode(s.indices, Uint32Array);
-    const normals = new Float32Array(positions.length);
-    for (let t = 0; t < indices.length; t += 3) {
-      const a = indices[t] * 3, b = indices[t + 1] * 3, c = indices[t + 2] * 3;
-      const pa = [positions[a], positions[a + 1], positions[a + 2]];
-      const n = cross(sub([positions[b], positions[b + 1], positions[b + 2]], pa),
-                      sub([positions[c], positions[c + 1], positions[c + 2]], pa));
-      for (const i of [a, b, c]) { normals[i] += n[0]; normals[i + 1] += n[1]; normals[i + 2] += n[2]; }
-    }
+    const normals = vertexNormals(positions, indices);
     let lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
     for (let i = 0; i < positions.length; i += 3) {
       for (let k = 0; k < 3; k++) { lo[k] = Math.min(lo[k], positions[i + k]); hi[k] = Math.max(hi[k], positions[i + k]); }
@@ -95,27 +73,13 @@
   gl.bindVertexArray(null);
 
   // ---- camera ----
-  const FOV = 30 * Math.PI / 180;
   let camera = JSON.parse(JSON.stringify(data.camera));
   function matrices() {
     const w = canvas.clientWidth, h = canvas.clientHeight;
-    const eye = camera.position, target = camera.focalPoint;
-    const f = norm(sub(target, eye)), r = norm(cross(f, camera.viewUp)), u = cross(r, f);
-    const view = [r[0], u[0], -f[0], 0, r[1], u[1], -f[1], 0, r[2], u[2], -f[2], 0,
-                  -dot(r, eye), -dot(u, eye), dot(f, eye), 1];
-    const distance = Math.hypot(...sub(eye, target)), near = Math.max(distance / 100, 1), far = distance * 10;
-    const t = 1 / Math.tan(FOV / 2), aspect = w / h;
-    const proj = [t / aspect, 0, 0, 0, 0, t, 0, 0, 0, 0, (far + near) / (near - far), -1, 0, 0, 2 * far * near / (near - far), 0];
-    const m = new Float32Array(16);
-    for (let c = 0; c < 4; c++) for (let rr = 0; rr < 4; rr++) {
-      let v = 0; for (let k = 0; k < 4; k++) v += proj[k * 4 + rr] * view[c * 4 + k]; m[c * 4 + rr] = v;
-    }
-    return { mvp: m, r, u, f, w, h, aspect, t };
+    return Object.assign(cameraMatrices(camera, w, h), { w, h });
   }
   function project(p, M) {
-    const m = M.mvp, x = m[0] * p[0] + m[4] * p[1] + m[8] * p[2] + m[12], y = m[1] * p[0] + m[5] * p[1] + m[9] * p[2] + m[13],
-      w = m[3] * p[0] + m[7] * p[1] + m[11] * p[2] + m[15];
-    return [(x / w + 1) / 2 * M.w, (1 - y / w) / 2 * M.h, w > 0];
+    return projectPoint(M.mvp, p, M.w, M.h);
   }
 
   // ---- drawing ----

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explorer.draw3d import drawing_helpers
 from explorer.export.apply import as_view
 from explorer.export.files import atomic_output
 from explorer.glossary import anchor_links
@@ -108,7 +109,7 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
     title = (saved.title or atlas.title).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # JSON inside a script element: no '<' may close it early.
     payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
-    return page.replace("__TITLE__", title).replace("__SCRIPT__", _template("page.js")).replace("__DATA__", payload)
+    return page.replace("__TITLE__", title).replace("__SCRIPT__", drawing_helpers() + "\n" + _template("page.js")).replace("__DATA__", payload)
 
 
 def _template(name: str) -> str:
