@@ -232,11 +232,18 @@ export function render({ model, el }) {
     const projected = axes.map(([a, name, colour]) => [dot(a, view.r), dot(a, view.u), dot(a, view.f), name, colour]);
     projected.sort((a, b) => a[2] - b[2]).reverse();
     const c = size / 2, length = size * 0.26;
-    for (const [x, y, , name, colour] of projected) {
+    for (const [x, y, z, name, colour] of projected) {
       ctx.strokeStyle = colour;
       ctx.fillStyle = colour;
       ctx.lineWidth = 2;
       ctx.beginPath();
+      if (Math.hypot(x, y) < 0.3) {
+        // An axis along the line of sight: a dot when it points at the viewer, a ring when away.
+        ctx.arc(c, c, 3.5, 0, 2 * Math.PI);
+        if (z < 0) ctx.fill(); else ctx.stroke();
+        ctx.fillText(name, c + 14, c + 12);
+        continue;
+      }
       ctx.moveTo(c, c);
       ctx.lineTo(c + x * length, c - y * length);
       ctx.stroke();
