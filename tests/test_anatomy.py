@@ -221,3 +221,29 @@ def test_patellar_ligament_is_a_flat_band_from_the_patellar_apex_to_the_tibial_t
     for bone in ("femur", "tibia"):
         gap = float(distance_to(bone, middle).min())
         assert gap >= 5.0, f"patellar_ligament: {gap:.1f} mm in front of the {bone} halfway down (room for the fat pad: 5 mm)"
+
+
+MUSCLES = [sid for sid, entry in MODELLED.items() if entry["kind"] == "muscle"]
+#: How deep (mm) a point of one muscle may lie inside another: neighbours touch, they do not pass through.
+MUSCLE_OVERLAP_MM = 2.0
+#: The two gastrocnemius heads meet at the lower angle of the popliteal fossa, below the popliteus, and
+#: run on as one belly into the common aponeurosis; the model lets them merge below 9 cm under the joint
+#: line (z = -90 mm, explorer.build.modelled.GASTROCNEMIUS_JOIN_Z). Above it they must stay apart.
+GASTROCNEMIUS_JOIN_Z = -90.0
+GASTROCNEMIUS_HEADS = {"gastrocnemius_medial_head", "gastrocnemius_lateral_head"}
+
+
+@pytest.mark.parametrize("muscle, other", [(a, b) for a in MUSCLES for b in MUSCLES if a != b])
+def test_muscles_do_not_pass_through_each_other(muscle, other):
+    points = mesh(muscle).vertices
+    if {muscle, other} == GASTROCNEMIUS_HEADS:
+        points = points[points[:, 2] > GASTROCNEMIUS_JOIN_Z]
+    inside = mesh(other).contains(points)
+    if not inside.any():
+        return
+    depth = trimesh.proximity.signed_distance(mesh(other), points[inside])
+    deepest = int(np.argmax(depth))
+    assert depth[deepest] <= MUSCLE_OVERLAP_MM, (
+        f"{muscle}: {int(inside.sum())} surface points inside the {other}, up to {depth[deepest]:.1f} mm deep "
+        f"(limit {MUSCLE_OVERLAP_MM} mm) at {np.round(points[inside][deepest], 1)}"
+    )

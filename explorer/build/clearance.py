@@ -57,6 +57,17 @@ def keep_clear(path: np.ndarray, radius, solids: list[trimesh.Trimesh], margin: 
     return path
 
 
+def _surface_gap(points: np.ndarray, solid: trimesh.Trimesh) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`signed_gap`, with inside told by the facing of the closest triangle (fast; for smooth closed solids)."""
+    closest, distance, triangle = trimesh.proximity.closest_point(solid, points)
+    offset = points - closest
+    inside = np.einsum("ij,ij->i", offset, solid.face_normals[triangle]) < 0.0
+    length = np.linalg.norm(offset, axis=1, keepdims=True)
+    direction = np.divide(offset, length, out=np.zeros_like(offset), where=length > 1e-9)
+    direction[inside] *= -1.0
+    return np.where(inside, -distance, distance), direction
+
+
 def _across(direction: np.ndarray, tangents: np.ndarray) -> np.ndarray:
     """``direction`` with its component along the path removed, renormalised (a fixed fallback if none is left)."""
     across = direction - np.sum(direction * tangents, axis=1, keepdims=True) * tangents
@@ -65,3 +76,77 @@ def _across(direction: np.ndarray, tangents: np.ndarray) -> np.ndarray:
     fallback[np.linalg.norm(fallback, axis=1) < 1e-6] = [1.0, 0.0, 0.0]
     fallback /= np.linalg.norm(fallback, axis=1, keepdims=True)
     return np.where(length > 1e-6, across / np.maximum(length, 1e-12), fallback)
+
+
+def keep_surface_clear(path: np.ndarray, surface_of, sides: int, solids: list[tuple[trimesh.Trimesh, float]],
+                       margin: float = 0.3, fixed: tuple[int, ...] = (), iterations: int = 60) -> np.ndarray:
+    """Move path points until the swept surface ``surface_of(path)`` lies outside every solid.
+
+    Where :func:`keep_clear` keeps a centre line a radius away from a solid, this checks the swept
+    surface itself, so flat and elliptical cross-sections keep clear along their wide side too.
+    ``surface_of`` must return a mesh whose first ``len(path) * sides`` vertices are the rings around
+    the path points in order (as :func:`explorer.build.sweep.sweep` does). ``solids`` pairs each
+    solid with a height: ring points below it are not checked against that solid (``-inf`` checks all).
+    Each ring moves across the path, as a whole, by the deepest need of its points; between moves
+    the path is relaxed as in :func:`keep_clear`; points whose indices are in ``fixed`` never move.
+
+    Examples
+    --------
+    >>> from explorer.build.sweep import sweep
+    >>> post = trimesh.creation.box(extents=(10, 10, 40))
+    >>> path = np.stack([np.full(21, 8.0), np.zeros(21), np.linspace(-10, 10, 21)], axis=1)
+    >>> tube = lambda p: sweep(p, 12.0, 4.0, normal_hint=(1, 0, 0), sides=12)
+    >>> bool(post.contains(tube(path).vertices).any())
+    True
+    >>> cleared = keep_surface_clear(path, tube, 12, [(post, -np.inf)])
+    >>> bool(post.contains(tube(cleared).vertices).any()), bool(cleared[:, 0].min() > 10.9)
+    (False, True)
+    """
+    path = np.array(path, dtype=float)
+    count = len(path)
+    free = np.ones(count, dtype=bool)
+    free[list(fixed)] = False
+    for iteration in range(iterations):
+        if iteration:
+            relaxed = path.copy()
+            relaxed[1:-1] = 0.5 * path[1:-1] + 0.25 * (path[:-2] + path[2:])
+            path[free] = relaxed[free]
+        rings = surface_of(path).vertices[: count * sides]
+        ring_of = np.repeat(np.arange(count), sides)
+        tangents = np.gradient(path, axis=0)
+        tangents /= np.linalg.norm(tangents, axis=1, keepdims=True)
+        push = np.zeros_like(path)
+        for solid, below in solids:
+            low, high = solid.bounds[0] - margin - 1.0, solid.bounds[1] + margin + 1.0
+            near = (rings[:, 2] >= below) & np.all((rings >= low) & (rings <= high), axis=1)
+            checked = np.flatnonzero(near)
+            if not len(checked):
+                continue
+            gap, direction = _surface_gap(rings[checked], solid)
+            moves = [(ring_of[checked], direction, margin - gap)]
+            # and the solid's own points that reach into the surface (thin solids slip between its points)
+            surface = surface_of(path)
+            low, high = surface.bounds[0] - margin - 1.0, surface.bounds[1] + margin + 1.0
+            points = solid.vertices[(solid.vertices[:, 2] >= below)
+                                    & np.all((solid.vertices >= low) & (solid.vertices <= high), axis=1)]
+            if len(points):
+                closest, distance, triangle = trimesh.proximity.closest_point(surface, points)
+                offset = closest - points
+                inside = np.einsum("ij,ij->i", offset, surface.face_normals[triangle]) > 0.0
+                length = np.linalg.norm(offset, axis=1, keepdims=True)
+                away = -np.divide(offset, length, out=np.zeros_like(offset), where=length > 1e-9)
+                away[~inside] *= -1.0
+                sides_faces = 2 * sides * (count - 1)  # then the caps, alternately start and end
+                ring = np.where(triangle < sides_faces, triangle // (2 * sides),
+                                np.where((triangle - sides_faces) % 2 == 0, 0, count - 1))
+                moves.append((ring, away, margin - np.where(inside, -distance, distance)))
+            for rings_hit, directions, need in moves:
+                for index in np.flatnonzero(need > 1e-3):
+                    ring = rings_hit[index]
+                    step = _across(directions[index][None], tangents[ring][None])[0] * (need[index] + 0.2)
+                    if free[ring] and np.linalg.norm(step) > np.linalg.norm(push[ring]):
+                        push[ring] = step
+        if not push.any():
+            break
+        path += push
+    return path

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import trimesh
 
-from explorer.build.clearance import keep_clear
+from explorer.build.clearance import keep_clear, keep_surface_clear
 from explorer.build.landmarks import Landmark, back_of
 from explorer.build.sweep import ellipsoid, smooth_path, sweep
 
@@ -33,6 +33,13 @@ def equivalent_diameter(area_mm2: float) -> float:
     """Diameter of the circle with this cross-sectional area."""
     return float(2.0 * np.sqrt(area_mm2 / np.pi))
 
+
+#: Height (mm, atlas frame: 0 at the joint line) below which the two gastrocnemius heads form one belly.
+#: Their medial borders meet at the lower angle of the popliteal fossa, below the popliteus (whose
+#: lower border, where the popliteal artery ends, is modelled about 6 cm below the joint line), and
+#: from there down they run on side by side into one belly and the common aponeurosis. Above this
+#: level each head is kept clear of the other; below it they may merge.
+GASTROCNEMIUS_JOIN_Z = -90.0
 
 #: Nerves and vessels narrow along their course: calibre factor at the start and the end.
 TAPER = (1.1, 0.9)
@@ -254,7 +261,7 @@ class SoftTissueBuilder:
                                   "a thick tendon behind the medial condyle to its insertion on the posteromedial tibia")
         st_via = S["ST_at_condyles_site_semiten_r"]
         st_insertion = self._snap("tibia", S["semiten-P3_r"])
-        self._muscle("semitendinosus", [toward("semiten-P1_r", st_via + [2, -14, 110], top), st_via + [2, -14, 110],
+        self._muscle("semitendinosus", [toward("semiten-P1_r", st_via + [2, -26, 110], top), st_via + [2, -26, 110],
                                         st_via + [0, -6, 30], st_via, self._snap("tibia", S["semiten-P2_r"]) + [-4, -2, 0],
                                         st_insertion],
                      widths=[(0.0, 24.0), (0.35, 18.0), (0.5, 5.0), (1.0, 4.5)],
@@ -281,20 +288,6 @@ class SoftTissueBuilder:
                      construction="broad flat belly from the back of the fibular head and the soleal line of the tibia, "
                                   "lying on the back of the leg bones deep to the gastrocnemius, narrowing toward the "
                                   "Achilles tendon; cut at the bottom of the scene")
-        for side, sign, site, lead in (("medial", -1, "gasmed-P1_r", 38.0), ("lateral", 1, "gaslat-P1_r", 31.0)):
-            origin = self._exit_backwards("femur", S[site] + [0.0, 0.0, -22.0])
-            condyle = L[f"{side}_condyle_back"]
-            controls = [origin, [condyle[0] + sign * 2, condyle[1] - 9, 5.0],
-                        [sign * 17.0, tb(-70.0) - 40.0, -70.0], [sign * 13.0, tb(-130.0) - 43.0, -130.0],
-                        [sign * 5.0, tb(-200.0) - 37.0, -200.0], [sign * 1.0, tb(-245.0) - 31.0, -245.0]]
-            self._muscle(f"gastrocnemius_{side}_head", controls,
-                         widths=[(0.0, 10.0), (0.15, 20.0), (0.45, lead), (0.75, lead * 0.7), (1.0, 12.0)],
-                         thickness=[(0.0, 5.0), (0.15, 12.0), (0.45, 22.0), (0.75, 14.0), (1.0, 5.0)],
-                         landmarks=(site, f"{side}_condyle_back", "tibia posterior surface"),
-                         construction=f"origin on the back of the femur above the {side} condyle (leg-model site moved back "
-                                      "to the bone surface), belly down the back of the calf behind the soleus, bulging most "
-                                      "at 7-13 cm below the joint line, narrowing toward the Achilles tendon; cut at the "
-                                      "bottom of the scene")
         plantaris_origin = self._snap("femur", L["lateral_condyle_back"] + [-4.0, 0.0, 24.0])
         self._muscle("plantaris", [plantaris_origin, [9.0, self._back(-10.0) - 16.0, -10.0],
                                    [3.0, tb(-70.0) - 29.5, -70.0], [-5.0, tb(-150.0) - 29.5, -150.0],
@@ -315,6 +308,20 @@ class SoftTissueBuilder:
                                   "lateral meniscus, fanning into a flat triangular belly on the back of the tibia above "
                                   "the soleal line")
 
+        for side, sign, site, lead in (("medial", -1, "gasmed-P1_r", 38.0), ("lateral", 1, "gaslat-P1_r", 31.0)):
+            origin = self._exit_backwards("femur", S[site] + [0.0, 0.0, -22.0])
+            condyle = L[f"{side}_condyle_back"]
+            controls = [origin, [condyle[0] + sign * 2, condyle[1] - 9, 5.0],
+                        [sign * 17.0, tb(-70.0) - 40.0, -70.0], [sign * 13.0, tb(-130.0) - 43.0, -130.0],
+                        [sign * 5.0, tb(-200.0) - 37.0, -200.0], [sign * 1.0, tb(-245.0) - 31.0, -245.0]]
+            self._muscle(f"gastrocnemius_{side}_head", controls,
+                         widths=[(0.0, 10.0), (0.15, 20.0), (0.45, lead), (0.75, lead * 0.7), (1.0, 12.0)],
+                         thickness=[(0.0, 5.0), (0.15, 12.0), (0.45, 22.0), (0.75, 14.0), (1.0, 5.0)],
+                         landmarks=(site, f"{side}_condyle_back", "tibia posterior surface"),
+                         construction=f"origin on the back of the femur above the {side} condyle (leg-model site moved back "
+                                      "to the bone surface), belly down the back of the calf behind the soleus, bulging most "
+                                      "at 7-13 cm below the joint line, narrowing toward the Achilles tendon; cut at the "
+                                      "bottom of the scene")
     def _muscle(self, structure_id, controls, widths, thickness, landmarks, construction, hint=(1, 0, 0)) -> Modelled:
         samples = 70
         path = smooth_path(np.asarray(controls, dtype=float), samples)
@@ -322,10 +329,31 @@ class SoftTissueBuilder:
         width = np.interp(arc, *zip(*widths))
         depth = np.interp(arc, *zip(*thickness))
         path = keep_clear(path, depth / 2, self.bone_list, margin=0.5, fixed=(samples - 1,))
+        earlier = [(item.mesh, self._merges_below(structure_id, item.id))
+                   for item in self.built.values() if item.kind == "muscle"]
+        assumptions = "cross-sections are ellipses interpolated along the path; the muscle's far end is cut where the scene ends"
+        if earlier:
+            def surface(line):
+                return sweep(line, width, depth, normal_hint=hint, sides=18)
+
+            for _ in range(3):
+                path = keep_surface_clear(path, surface, 18, earlier, margin=0.3, fixed=(samples - 1,))
+                path = keep_clear(path, depth / 2, self.bone_list, margin=0.5, fixed=(samples - 1,))
+            path = keep_surface_clear(path, surface, 18, earlier, margin=0.3, fixed=(samples - 1,))
+            assumptions += ("; its surface is pushed clear of the muscles built before it (" +
+                            ", ".join(item.id.replace("_", " ") for item in self.built.values() if item.kind == "muscle") +
+                            "), so that neighbours touch without passing through each other")
+            if structure_id == "gastrocnemius_lateral_head":
+                assumptions += (f", except that the two gastrocnemius heads may merge below {GASTROCNEMIUS_JOIN_Z:g} mm, "
+                                "where they form one belly")
         mesh = sweep(path, width, depth, normal_hint=hint, sides=18)
-        return self._add(Modelled(structure_id, "muscle", mesh, path, tuple(landmarks), construction,
-                                  "cross-sections are ellipses interpolated along the path; the muscle's far end is cut "
-                                  "where the scene ends"))
+        return self._add(Modelled(structure_id, "muscle", mesh, path, tuple(landmarks), construction, assumptions))
+
+    @staticmethod
+    def _merges_below(structure_id: str, other_id: str) -> float:
+        """Height below which ``structure_id`` may run into ``other_id`` (the gastrocnemius heads' common belly)."""
+        heads = {"gastrocnemius_medial_head", "gastrocnemius_lateral_head"}
+        return GASTROCNEMIUS_JOIN_Z if {structure_id, other_id} == heads else -np.inf
 
     # nerves and vessels --------------------------------------------------------------------
     def vessels_and_nerves(self) -> None:
