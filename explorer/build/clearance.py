@@ -38,11 +38,8 @@ def keep_clear(path: np.ndarray, radius, solids: list[trimesh.Trimesh], margin: 
     free[list(fixed)] = False
     for iteration in range(iterations):
         if iteration:
-            relaxed = path.copy()
-            relaxed[1:-1] = 0.5 * path[1:-1] + 0.25 * (path[:-2] + path[2:])
-            path[free] = relaxed[free]
-        tangents = np.gradient(path, axis=0)
-        tangents /= np.linalg.norm(tangents, axis=1, keepdims=True)
+            _relax(path, free)
+        tangents = _unit_tangents(path)
         moved = False
         for solid in solids:
             gap, direction = signed_gap(path, solid)
@@ -55,6 +52,18 @@ def keep_clear(path: np.ndarray, radius, solids: list[trimesh.Trimesh], margin: 
         if not moved:
             break
     return path
+
+
+def _relax(path: np.ndarray, free: np.ndarray) -> None:
+    """Move each free inner point halfway towards its neighbours' mean, in place (keeps the path smooth)."""
+    relaxed = path.copy()
+    relaxed[1:-1] = 0.5 * path[1:-1] + 0.25 * (path[:-2] + path[2:])
+    path[free] = relaxed[free]
+
+
+def _unit_tangents(path: np.ndarray) -> np.ndarray:
+    tangents = np.gradient(path, axis=0)
+    return tangents / np.linalg.norm(tangents, axis=1, keepdims=True)
 
 
 def _surface_gap(points: np.ndarray, solid: trimesh.Trimesh) -> tuple[np.ndarray, np.ndarray]:
@@ -108,13 +117,10 @@ def keep_surface_clear(path: np.ndarray, surface_of, sides: int, solids: list[tu
     free[list(fixed)] = False
     for iteration in range(iterations):
         if iteration:
-            relaxed = path.copy()
-            relaxed[1:-1] = 0.5 * path[1:-1] + 0.25 * (path[:-2] + path[2:])
-            path[free] = relaxed[free]
+            _relax(path, free)
         rings = surface_of(path).vertices[: count * sides]
         ring_of = np.repeat(np.arange(count), sides)
-        tangents = np.gradient(path, axis=0)
-        tangents /= np.linalg.norm(tangents, axis=1, keepdims=True)
+        tangents = _unit_tangents(path)
         push = np.zeros_like(path)
         for solid, below in solids:
             low, high = solid.bounds[0] - margin - 1.0, solid.bounds[1] + margin + 1.0
