@@ -27,6 +27,23 @@ class Look:
     colour: str
 
 
+def cut_plane(axis: str, position_mm: float) -> tuple[list[float], list[float]]:
+    """The cutting plane across ``axis`` ("x", "y" or "z") at ``position_mm``, as (origin, normal).
+
+    What lies towards the axis's positive end (lateral, anterior, superior) is cut away: points
+    ``p`` with ``dot(p - origin, normal) >= 0`` are kept.
+
+    Examples
+    --------
+    >>> cut_plane("y", 10.0)
+    ([0.0, 10.0, 0.0], [0.0, -1.0, 0.0])
+    """
+    origin, normal = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]
+    index = "xyz".index(axis)
+    origin[index], normal[index] = float(position_mm), -1.0
+    return origin, normal
+
+
 def default_visible(atlas: Atlas) -> list[str]:
     """The structures shown by default: every one with a mesh but the pathology variants.
 

@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 import pyvista as pv
 
-from explorer.appearance import GHOST_OPACITY, HIGHLIGHT_COLOUR, Look
+from explorer.appearance import GHOST_OPACITY, HIGHLIGHT_COLOUR, Look, cut_plane
 from explorer.atlas import Atlas, load_atlas
 from explorer.views import VIEWS, framing
 #: A press and release further apart than this (pixels) is a drag, not a click.
@@ -158,10 +158,9 @@ class KneeScene:
         for actor in self.actors.values():
             actor.mapper.RemoveAllClippingPlanes()
             if axis is not None:
-                normal = [0.0, 0.0, 0.0]
-                normal["xyz".index(axis)] = -1.0
+                origin, normal = cut_plane(axis, position_mm)
                 plane = pv._vtk.vtkPlane()
-                plane.SetOrigin(*(-position_mm * v for v in normal))
+                plane.SetOrigin(*origin)
                 plane.SetNormal(*normal)
                 actor.mapper.AddClippingPlane(plane)
         return self

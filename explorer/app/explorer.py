@@ -23,7 +23,7 @@ from explorer.app.links import LinkList
 from explorer.app.meshdata import MeshData, pack_meshes
 from explorer.app.state import CLIP_RANGE_MM, ViewState, decode, encode
 from explorer.app.tree import StructureTree, tree_data
-from explorer.appearance import appearance, cause_structures, default_visible
+from explorer.appearance import appearance, cause_structures, cut_plane, default_visible
 from explorer.atlas import Atlas
 from explorer.export.saved_view import SavedView
 from explorer.views import VIEWS, framing, named_camera
@@ -153,9 +153,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         axis = CLIP_AXES[self.clip_axis]
         if axis is None:
             return {}
-        origin, normal = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]
-        index = "xyz".index(axis)
-        origin[index], normal[index] = float(self.clip_position), -1.0
+        origin, normal = cut_plane(axis, self.clip_position)
         return {"origin": origin, "normal": normal}
 
     # actions -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explorer.appearance import HIGHLIGHT_COLOUR, cut_plane
 from explorer.draw3d import drawing_helpers
 from explorer.export.apply import as_view
 from explorer.export.files import atomic_output
@@ -69,7 +70,6 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
     from explorer.app.state import ViewState
     from explorer.export.model import _appearance
     from explorer.export.saved_view import SavedView
-    from explorer.appearance import HIGHLIGHT_COLOUR
     from explorer.views import VIEWS
 
     if atlas is None:
@@ -155,6 +155,5 @@ def _clip_plane(clip: tuple[str, float] | None) -> list[float] | None:
     """The cutting plane as [a, b, c, d], kept where a*x + b*y + c*z + d >= 0 (the positive side cut away)."""
     if clip is None:
         return None
-    plane = [0.0, 0.0, 0.0, float(clip[1])]
-    plane["xyz".index(clip[0])] = -1.0
-    return plane
+    origin, normal = cut_plane(*clip)
+    return [*normal, 0.0 - sum(o * n for o, n in zip(origin, normal))]  # 0.0 - x: never -0.0
