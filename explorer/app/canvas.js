@@ -255,9 +255,10 @@ export function render({ model, el }) {
   function drawLabels() {
     if (!model.labels || !view) { labelLayer.replaceChildren(); return; }
     const candidates = [];
+    const plane = clipPlane();
     for (const s of structures) {
       const l = looks(s);
-      if (!l.visible || l.opacity < 0.3) continue;
+      if (!l.visible || l.opacity < 0.3 || dot(s.anchor, plane) + plane[3] < 0) continue;  // cut away
       const [left, top, inFront] = project(s.anchor);
       if (!inFront || left < 0 || top < 0 || left > canvas.clientWidth || top > canvas.clientHeight) continue;
       const depth = dot(sub(s.anchor, camera.position), view.f);
