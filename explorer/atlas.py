@@ -6,7 +6,8 @@ Layout of an atlas folder::
     annotations/glossary.yaml         term id -> {term, definition}
     annotations/structures/<id>.md    one file per structure
     annotations/causes/<id>.md        one file per cause of pain
-    meshes/<file>.ply                 one mesh per structure that has geometry
+    meshes/<id>.ply                   the committed geometry set (see explorer.geometry): one mesh
+                                      per structure that has geometry, named by its id
     meshes/PROVENANCE.toml            source, licence, sha256 and history per mesh
     meshes/frame.toml                 the shared anatomical frame
 """
@@ -24,6 +25,7 @@ import yaml
 from explorer.annotations import (
     HEX_COLOUR, ID_PATTERN, SAFE_LOADER, AnnotationFile, check_fields, check_prose, read_annotation,
 )
+from explorer.geometry import GeometrySet, choose_geometry
 from explorer.causes import CAUSE_FIELDS, Evidence, PainCause, read_cause
 from explorer.glossary import GlossaryTerm, check_links, read_glossary
 from explorer.meshio import MeshFileError, parse_ply
@@ -32,7 +34,7 @@ from explorer.provenance import MeshProvenance, read_provenance
 
 STRUCTURE_FIELDS = {
     "name": (str, True), "group": (str, True), "parent": (str, False), "aliases": (list, False),
-    "colour": (str, True), "mesh": (str, False), "pathology": (bool, False),
+    "colour": (str, True), "pathology": (bool, False),
 }
 MIN_TEXT_WORDS = 40
 MIN_DISCLAIMER_WORDS = 10
@@ -89,6 +91,7 @@ class Atlas:
     frame: dict = field(default_factory=dict)
     glossary: dict[str, GlossaryTerm] = field(default_factory=dict)
     disclaimer: str = ""
+    geometry: GeometrySet | None = None
 
     def __getitem__(self, structure_id: str) -> Structure:
         try:
@@ -123,8 +126,8 @@ def default_root() -> Path:
     return Path(os.environ.get("KNEE_EXPLORER_ROOT") or Path(__file__).resolve().parents[1])
 
 
-def load_atlas(root: Path | str | None = None, meshes: bool = True) -> Atlas:
-    """Read and validate the atlas under ``root``.
+def load_atlas(root: Path | str | None = None, meshes: bool = True, geometry: str | None = None) -> Atlas:
+    """Read and validate the atlas under ``root``, drawn with one geometry set.
 
     Parameters
     ----------
@@ -132,6 +135,10 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True) -> Atlas:
         Folder holding ``annotations/`` and ``meshes/``; see :func:`default_root`.
     meshes
         Also read every mesh (checking its sha256 against the provenance file).
+    geometry
+        ``"mskt"`` (the committed MRI knee), ``"spl"`` (the SPL Knee Atlas, once built) or None
+        for ``$KNEE_EXPLORER_GEOMETRY``, else the best set present; see
+        :func:`explorer.geometry.choose_geometry`. ``atlas.geometry`` says which was used.
 
     Raises
     ------
@@ -140,11 +147,12 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True) -> Atlas:
 
     Examples
     --------
-    >>> atlas = load_atlas()
-    >>> atlas["femur"].group
-    'bones'
+    >>> atlas = load_atlas(geometry="mskt")
+    >>> atlas["femur"].group, atlas.geometry.name
+    ('bones', 'mskt')
     """
     root = Path(root) if root is not None else default_root()
+    chosen = choose_geometry(geometry, root)
     problems: list[Problem] = []
     title, disclaimer, groups = _read_atlas_file(root / "annotations" / "atlas.yaml", problems)
     glossary = read_glossary(root / "annotations" / "glossary.yaml", problems)
@@ -152,13 +160,13 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True) -> Atlas:
     structures = _read_structures(root / "annotations" / "structures", groups, glossary, problems)
     causes = _read_causes(root / "annotations" / "causes", structures, glossary, problems)
     _check_hierarchy(structures, groups, problems)
-    frame = _read_frame(root / "meshes" / "frame.toml", problems)
-    _attach_meshes(root / "meshes", structures, meshes, problems)
+    frame = _read_frame(chosen.folder / "frame.toml", problems)
+    _attach_meshes(chosen.folder, structures, meshes, problems)
     if problems:
         raise AtlasError(problems)
     for structure in structures.values():
         structure.causes = tuple(c.id for c in causes.values() if structure.id in c.structures)
-    return Atlas(root, title, groups, structures, causes, frame, glossary, disclaimer)
+    return Atlas(root, title, groups, structures, causes, frame, glossary, disclaimer, chosen)
 
 
 def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, str, dict[str, Group]]:
@@ -236,7 +244,7 @@ def _read_structures(folder: Path, groups: dict[str, Group], glossary: dict[str,
         structures[annotation.id] = Structure(
             id=annotation.id, name=fields["name"].strip(), group=fields["group"],
             parent=fields.get("parent") or fields["group"], aliases=tuple(fields.get("aliases") or ()),
-            colour=fields["colour"], text=annotation.text, source=path, mesh_file=fields.get("mesh"),
+            colour=fields["colour"], text=annotation.text, source=path,
             pathology=bool(fields.get("pathology", False)),
         )
     return structures
@@ -291,18 +299,16 @@ def _attach_meshes(folder: Path, structures: dict[str, Structure], read: bool, p
     if not any(problem.field is None for problem in found):
         for orphan in sorted({p.name for p in folder.glob("*.ply")} - set(entries)):
             problems.append(Problem(folder / orphan, None, "mesh has no entry in PROVENANCE.toml"))
+    by_structure = {entry.key: entry for entry in entries.values() if entry is not None}
+    for key in sorted(set(by_structure) - set(structures)):
+        problems.append(Problem(folder / "PROVENANCE.toml", key, f"no structure {key!r} in annotations/structures"))
     for structure in structures.values():
-        if structure.mesh_file is None:
-            continue
-        path = folder / structure.mesh_file
-        if not path.is_file():
-            problems.append(Problem(structure.source, "mesh", f"{structure.mesh_file} not found in {folder}"))
-            continue
-        structure.provenance = entries.get(structure.mesh_file)
+        structure.provenance = by_structure.get(structure.id)
         if structure.provenance is None:
-            continue  # reported above: a mesh without an entry, or an entry with problems
-        if read:
-            structure.mesh = _read_mesh(path, structure.provenance, problems)
+            continue  # not drawn in this geometry set (or its entry has problems, reported above)
+        structure.mesh_file = structure.provenance.file
+        if read and (folder / structure.mesh_file).is_file():
+            structure.mesh = _read_mesh(folder / structure.mesh_file, structure.provenance, problems)
 
 
 def _read_mesh(path: Path, provenance: MeshProvenance, problems: list[Problem]):

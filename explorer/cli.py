@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="knee-explorer", description="Interactive 3D anatomy explorer of the knee.")
     parser.add_argument("--root", type=Path, default=None,
                         help="folder holding annotations/ and meshes/ (default: $KNEE_EXPLORER_ROOT or this checkout)")
+    parser.add_argument("--geometry", default=None, metavar="NAME",
+                        help="geometry set to draw: mskt (committed MRI knee) or spl (SPL Knee Atlas, once built); "
+                             "default: $KNEE_EXPLORER_GEOMETRY, else the best one present")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     validate = commands.add_parser("validate", help="check annotations, meshes and provenance; exit 1 listing problems",
@@ -98,19 +101,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(args) -> int:
-    atlas = load_atlas(args.root)
+    atlas = load_atlas(args.root, geometry=args.geometry)
     print(f"ok: {len(atlas.structures)} structures, {len(atlas.causes)} pain causes, "
-          f"{sum(s.mesh is not None for s in atlas.structures.values())} meshes, {atlas.triangle_count} triangles")
+          f"{sum(s.mesh is not None for s in atlas.structures.values())} meshes, {atlas.triangle_count} triangles "
+          f"(geometry {atlas.geometry.name}: {atlas.geometry.title})")
     return 0
 
 
 def _list(args) -> int:
-    atlas = load_atlas(args.root, meshes=False)
+    atlas = load_atlas(args.root, meshes=False, geometry=args.geometry)
     rows = [
         {
             "id": s.id, "name": s.name, "group": s.group, "mesh": s.mesh_file,
             "license": s.provenance.license if s.provenance else None,
-            "schematic": s.schematic, "pain_causes": list(s.causes),
+            "schematic": s.schematic, "pain_causes": list(s.causes), "geometry": atlas.geometry.name,
         }
         for s in atlas.structures.values()
     ]
@@ -128,7 +132,8 @@ def _list(args) -> int:
 
 
 def _credits(args) -> int:
-    atlas = load_atlas(args.root, meshes=False)
+    atlas = load_atlas(args.root, meshes=False, geometry=args.geometry)
+    print(f"Geometry: {atlas.geometry.title} ({atlas.geometry.name})")
     print("Attribution (exports must carry these lines):")
     for line in atlas.credits():
         print(f"  {line}")
@@ -167,7 +172,7 @@ def _render(args) -> int:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
         raise ValueError(f"--size {args.size!r} is not WIDTHxHEIGHT") from None
-    scene = KneeScene(load_atlas(args.root), off_screen=True, window_size=(width, height))
+    scene = KneeScene(load_atlas(args.root, geometry=args.geometry), off_screen=True, window_size=(width, height))
     scene.view(args.view).screenshot(args.output)
     print(f"wrote {args.output}")
     return 0
@@ -182,7 +187,7 @@ def _export(args) -> int:
         raise ValueError(f"unsupported format {suffix or args.output.name!r} (use one of {', '.join(FORMATS)})")
     if args.output.exists() and not args.force:
         raise FileExistsError(f"{args.output} exists (use --force to replace it)")
-    atlas = load_atlas(args.root)
+    atlas = load_atlas(args.root, geometry=args.geometry)
     view = load_view(args.view_file, atlas) if args.view_file else SavedView()
     data = view.to_dict()
     if args.show is not None:
@@ -219,7 +224,7 @@ def _export(args) -> int:
 def _serve(args) -> int:
     from explorer.app import serve
 
-    serve(load_atlas(args.root), port=args.port, show=args.show)
+    serve(load_atlas(args.root, geometry=args.geometry), port=args.port, show=args.show)
     return 0
 
 

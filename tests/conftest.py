@@ -13,6 +13,11 @@ from explorer.atlas import Atlas, default_root, load_atlas
 ROOT = default_root()
 
 
+def pytest_configure(config):
+    """Tests that do not name a geometry set draw the committed one, whatever else is built here."""
+    os.environ.setdefault("KNEE_EXPLORER_GEOMETRY", "mskt")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _off_screen_rendering():
     import pyvista as pv

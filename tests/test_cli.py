@@ -23,12 +23,13 @@ def test_every_subcommand_has_help(command):
 
 
 def test_list_json_gives_the_documented_fields(capsys, atlas):
-    assert main(["list", "--json"]) == 0
+    assert main(["--geometry", "mskt", "list", "--json"]) == 0
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
     assert set(rows) == set(atlas.structures)
     assert rows["tibia"] == {
         "id": "tibia", "name": "Tibia", "group": "bones", "mesh": "tibia.ply",
         "license": "MIT AND Apache-2.0", "schematic": False, "pain_causes": list(atlas["tibia"].causes),
+        "geometry": "mskt",
     }
     assert rows["tibia"]["pain_causes"], "the tibia is linked to at least one cause"
     assert rows["tibial_nerve"]["schematic"] is True and rows["tibial_nerve"]["group"] == "nerves"

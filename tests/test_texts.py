@@ -24,11 +24,15 @@ STRUCTURE_IDS = {
     "ligaments": "anterior_cruciate_ligament posterior_cruciate_ligament medial_collateral_ligament "
                  "lateral_collateral_ligament posterior_oblique_ligament patellar_ligament oblique_popliteal_ligament iliotibial_band",
     "nerves": "sciatic_nerve tibial_nerve common_fibular_nerve medial_sural_cutaneous_nerve lateral_sural_cutaneous_nerve "
-              "sural_nerve superficial_fibular_nerve deep_fibular_nerve",
-    "vessels": "popliteal_artery popliteal_vein small_saphenous_vein",
+              "sural_nerve superficial_fibular_nerve deep_fibular_nerve tibial_nerve_muscular_branches",
+    "vessels": "popliteal_artery popliteal_vein small_saphenous_vein superior_medial_genicular_artery "
+               "superior_lateral_genicular_artery middle_genicular_artery great_saphenous_vein",
     "muscles": "biceps_femoris semimembranosus semitendinosus gastrocnemius_medial_head gastrocnemius_lateral_head "
-               "popliteus plantaris soleus",
+               "popliteus plantaris soleus vastus_lateralis vastus_medialis gracilis sartorius tibialis_anterior "
+               "extensor_digitorum_longus fibularis_longus biceps_femoris_tendon semitendinosus_tendon gracilis_tendon "
+               "popliteus_tendon soleus_tendon adductor_magnus_tendon",
     "bursae": "semimembranosus_gastrocnemius_bursa bakers_cyst popliteal_vein_thrombus",
+    "fat_pads": "infrapatellar_fat_pad",
     "regions": "popliteal_fossa posterolateral_corner posteromedial_corner popliteal_fascia",
 }
 
