@@ -25,8 +25,8 @@ import yaml
 from explorer.annotations import (
     HEX_COLOUR, ID_PATTERN, SAFE_LOADER, AnnotationFile, check_fields, check_prose, read_annotation,
 )
-from explorer.geometry import GeometrySet, choose_geometry
 from explorer.causes import CAUSE_FIELDS, Evidence, PainCause, read_cause
+from explorer.geometry import GeometrySet, choose_geometry
 from explorer.glossary import GlossaryTerm, check_links, read_glossary
 from explorer.meshio import MeshFileError, parse_ply
 from explorer.problems import AtlasError, Problem

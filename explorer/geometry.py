@@ -8,9 +8,10 @@ mesh in the chosen set is simply not drawn.
     Committed in ``meshes/``: the MRI segmentation of a right knee (bones, cartilage, menisci),
     with every soft tissue modelled on landmarks of its bones.
 ``spl``
-    Built by ``knee-explorer build-meshes --geometry spl`` into the user's cache (never into the
-    repository): the SPL Knee Atlas, one person's knee with its ligaments, muscles, tendons,
-    nerves and vessels segmented by hand, mirrored into the right knee's frame.
+    The SPL Knee Atlas, one person's knee with its ligaments, muscles, tendons, nerves and
+    vessels segmented by hand, mirrored into the right knee's frame. It lives in the user's
+    cache (never in the repository); its build is not written yet, so until then only ``mskt``
+    is present.
 
 A built set carries a ``manifest.json`` (build version and the sha256 of every source); it is
 written last, so a set without one is incomplete and is rebuilt.
@@ -107,7 +108,7 @@ def choose_geometry(name: str | None = None, root: Path | None = None) -> Geomet
     Raises
     ------
     ValueError
-        For an unknown name, or a named set that is not built (saying how to build it).
+        For an unknown name, or a named set that is not built (naming the folder it was looked for in).
 
     Examples
     --------
@@ -120,13 +121,12 @@ def choose_geometry(name: str | None = None, root: Path | None = None) -> Geomet
         return best if best.present() else geometry_set("mskt", root)
     chosen = geometry_set(name, root)
     if not chosen.present():
-        raise ValueError(f"geometry {name!r} is not built in {chosen.folder} "
-                         f"(run: knee-explorer build-meshes --geometry {name})")
+        raise ValueError(f"geometry {name!r} is not built in {chosen.folder}")
     return chosen
 
 
 def expected_spl_sources() -> dict[str, str]:
-    """File name -> sha256 of every SPL Knee Atlas file the build reads, as pinned in the package."""
+    """File name -> sha256 of every SPL Knee Atlas file the spl build is to read, as pinned in the package."""
     from explorer.build.spl_sources import PINNED_SUMS
 
     return dict(PINNED_SUMS)

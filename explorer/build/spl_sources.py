@@ -1,7 +1,6 @@
-"""The SPL Knee Atlas files the build of the ``spl`` geometry set reads, pinned by sha256.
+"""The SPL Knee Atlas files the build of the ``spl`` geometry set is to read, pinned by sha256.
 
-The files are read from ``../shared/data/spl-knee-atlas`` (or ``$KNEE_EXPLORER_DATA/spl-knee-atlas``);
-they and every mesh built from them stay out of the repository.
+Neither these files nor any mesh built from them may be committed to the repository.
 """
 
 from __future__ import annotations
