@@ -72,7 +72,6 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
     centre = volume.voxel_centroid([MRI_LABELS["medial_tibial_cartilage"], MRI_LABELS["lateral_tibial_cartilage"]])
     to_frame = volume.index_to_scanner.copy()
     to_frame[:3, 3] -= centre
-    from_frame = np.linalg.inv(to_frame)
 
     reports: list[StructureReport] = []
     alignments: dict[str, dict[str, float]] = {}
@@ -80,32 +79,13 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
     with tempfile.TemporaryDirectory(dir=out_dir.parent if out_dir.parent.exists() else None) as tmp:
         staging = Path(tmp)
         for structure, label in MRI_LABELS.items():
-            kind = "bone" if structure in BONES else "thin"
-            smoothed = volume.smoothed_mask(label, SMOOTHING_MM)
-            corners = _label_box(volume.labels == label, to_frame)
-            if structure in EXTENDED:
-                leg_file, joint_end = EXTENDED[structure]
-                mri_grid = Grid.covering(*corners, GRID_MM[kind], pad=3.0)
-                mri_field = _sample_on(smoothed, mri_grid, from_frame)
-                leg = align.load_body_mesh(paths[leg_file])
-                transform, rms = _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end)
-                leg.apply_transform(transform)
-                scale = float(np.cbrt(np.linalg.det(transform[:3, :3])))
-                alignments[structure] = {"rms_mm": round(rms, 2), "scale": round(scale, 4),
-                                         "matrix": [[round(float(v), 6) for v in row] for row in transform]}
-                grid, field_ = _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end)
-            else:
-                grid = Grid.covering(*corners, GRID_MM[kind], pad=3.0)
-                field_ = _sample_on(smoothed, grid, from_frame)
-            full = surface.extract(field_, grid)
-            decimated, score = surface.decimate(full, FIDELITY_P95_MM * FIDELITY_AIM, FIDELITY_MAX_MM * FIDELITY_AIM)
-            name = f"{structure}.ply"
-            write_ply(staging / name, decimated.vertices, decimated.faces)
-            built[structure] = decimated
-            report = StructureReport(structure, name, len(decimated.faces), len(full.faces), score,
-                                     surface.is_closed(decimated))
-            log(report.line())
-            reports.append(report)
+            made = mesh_from_labels(volume, label, structure, to_frame, paths, SMOOTHING_MM)
+            write_ply(staging / made.report.file, made.mesh.vertices, made.mesh.faces)
+            built[structure] = made.mesh
+            if made.alignment:
+                alignments[structure] = made.alignment
+            log(made.report.line())
+            reports.append(made.report)
         matrices = {bone: np.asarray(fit["matrix"]) for bone, fit in alignments.items()}
         modelled = soft_tissues.build(built, matrices, paths["chain"], staging, log)
         provenance_file.write(staging, reports, alignments, centre, modelled)
@@ -113,6 +93,54 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
         for path in sorted(staging.iterdir()):
             shutil.move(str(path), out_dir / path.name)
     return reports
+
+
+@dataclass
+class LabelMesh:
+    """One structure re-meshed from a label map: its decimated surface, the full-resolution one,
+    the report, and (for an extended bone) the leg-model alignment used."""
+
+    mesh: trimesh.Trimesh
+    full: trimesh.Trimesh
+    report: StructureReport
+    alignment: dict | None
+
+
+def mesh_from_labels(volume: LabelVolume, label: int, structure: str, to_frame: np.ndarray,
+                     leg_paths: dict[str, Path], sigma_mm: float | np.ndarray,
+                     blend_mm: tuple[float, float] = (BLEND_START_MM, BLEND_WIDTH_MM)) -> LabelMesh:
+    """Smooth one label, resample it in the atlas frame, extend a long bone with its aligned
+    leg-model bone, extract the iso-surface and decimate it within the fidelity bounds.
+
+    ``to_frame`` maps voxel indices to the atlas frame; ``leg_paths`` holds the leg-model bone
+    files by bone (only read for the bones in :data:`EXTENDED`). ``blend_mm``: depth inside the
+    field of view where the leg-model bone starts giving way to the labelled one, and the width of
+    the band over which it does.
+    """
+    from_frame = np.linalg.inv(to_frame)
+    kind = "bone" if structure in BONES else "thin"
+    smoothed = volume.smoothed_mask(label, sigma_mm)
+    corners = _label_box(volume.labels == label, to_frame)
+    alignment = None
+    if structure in EXTENDED:
+        leg_file, joint_end = EXTENDED[structure]
+        mri_grid = Grid.covering(*corners, GRID_MM[kind], pad=3.0)
+        mri_field = _sample_on(smoothed, mri_grid, from_frame)
+        leg = align.load_body_mesh(leg_paths[leg_file])
+        transform, rms = _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end, blend_mm[0])
+        leg.apply_transform(transform)
+        scale = float(np.cbrt(np.linalg.det(transform[:3, :3])))
+        alignment = {"rms_mm": round(rms, 2), "scale": round(scale, 4),
+                     "matrix": [[round(float(v), 6) for v in row] for row in transform]}
+        grid, field_ = _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end, blend_mm)
+    else:
+        grid = Grid.covering(*corners, GRID_MM[kind], pad=3.0)
+        field_ = _sample_on(smoothed, grid, from_frame)
+    full = surface.extract(field_, grid)
+    decimated, score = surface.decimate(full, FIDELITY_P95_MM * FIDELITY_AIM, FIDELITY_MAX_MM * FIDELITY_AIM)
+    report = StructureReport(structure, f"{structure}.ply", len(decimated.faces), len(full.faces), score,
+                             surface.is_closed(decimated))
+    return LabelMesh(decimated, full, report, alignment)
 
 
 def _label_box(mask: np.ndarray, to_frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,9 +160,9 @@ def _depth_inside(points: np.ndarray, volume: LabelVolume, from_frame: np.ndarra
     return volume.depth_inside(trimesh.transform_points(points, from_frame))
 
 
-def _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end) -> tuple[np.ndarray, float]:
+def _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end, blend_start) -> tuple[np.ndarray, float]:
     mri_surface = surface.extract(mri_field, mri_grid)
-    real = _depth_inside(mri_surface.vertices, volume, from_frame) > BLEND_START_MM + 2.0
+    real = _depth_inside(mri_surface.vertices, volume, from_frame) > blend_start + 2.0
     target = mri_surface.vertices[real]
     moving = trimesh.remesh.subdivide_to_size(leg.vertices, leg.faces, max_edge=2.0)[0]
 
@@ -146,11 +174,11 @@ def _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end) -> 
     tip_offset = (target[:, 2].max() - moving[:, 2].max()) if joint_end > 0 else (target[:, 2].min() - moving[:, 2].min())
     initial[:3, 3] = [*(target[joint_band(target)][:, :2].mean(axis=0) - moving[joint_band(moving)][:, :2].mean(axis=0)),
                       tip_offset]
-    overlap = lambda moved: _depth_inside(moved, volume, from_frame) > BLEND_START_MM + 2.0  # noqa: E731
+    overlap = lambda moved: _depth_inside(moved, volume, from_frame) > blend_start + 2.0  # noqa: E731
     return align.similarity_icp(moving, target, overlap, initial)
 
 
-def _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end) -> tuple[Grid, np.ndarray]:
+def _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end, blend_mm) -> tuple[Grid, np.ndarray]:
     import pyvista as pv
     from scipy import ndimage
 
@@ -164,7 +192,7 @@ def _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end) -> 
     grid = Grid.covering(low, high, GRID_MM["bone"], pad=3.0)
     points = grid.points()
     mri = sample(smoothed, trimesh.transform_points(points, from_frame))
-    weight = np.clip((_depth_inside(points, volume, from_frame) - BLEND_START_MM) / BLEND_WIDTH_MM, 0.0, 1.0)
+    weight = np.clip((_depth_inside(points, volume, from_frame) - blend_mm[0]) / blend_mm[1], 0.0, 1.0)
 
     image = pv.ImageData(dimensions=grid.shape, spacing=(grid.spacing,) * 3, origin=grid.origin)
     leg_poly = pv.PolyData(leg.vertices, np.hstack([np.full((len(leg.faces), 1), 3), leg.faces]))

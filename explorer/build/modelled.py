@@ -75,16 +75,22 @@ class Modelled:
 
 
 class SoftTissueBuilder:
-    """Builds every schematic structure from landmarks, leg-model sites and the bone meshes."""
+    """Builds every schematic structure from landmarks, leg-model sites and the bone meshes.
+
+    ``given`` structures (real, segmented ones) are not modelled: each step that would build one
+    uses the given one instead, so that the structures modelled after it follow the real anatomy.
+    """
 
     def __init__(self, landmarks: dict[str, Landmark], sites: dict[str, np.ndarray],
-                 bones: dict[str, trimesh.Trimesh], joint_solids: list[trimesh.Trimesh]):
+                 bones: dict[str, trimesh.Trimesh], joint_solids: list[trimesh.Trimesh],
+                 given: dict[str, Modelled] | None = None):
         self.L = {name: mark.point for name, mark in landmarks.items()}
         self.sites = sites
         self.bones = bones
         self.bone_list = [bones[name] for name in ("femur", "tibia", "fibula", "patella")]
         self.joint_solids = joint_solids
-        self.built: dict[str, Modelled] = {}
+        self.given = dict(given or {})
+        self.built: dict[str, Modelled] = dict(self.given)
 
     # helpers ------------------------------------------------------------------------------
     def _snap(self, bone: str, point) -> np.ndarray:
@@ -116,6 +122,8 @@ class SoftTissueBuilder:
 
     def _tube(self, structure_id: str, kind: str, controls, diameter, landmarks, construction, assumptions,
               sizes=None, samples=60, solids=None, margin=1.5, fixed=(), width=None) -> Modelled:
+        if structure_id in self.given:
+            return self.given[structure_id]
         path = smooth_path(np.asarray(controls, dtype=float), samples)
         taper = np.linspace(TAPER[0], TAPER[1], samples)
         diameters = taper * float(diameter)
@@ -214,6 +222,8 @@ class SoftTissueBuilder:
         on as far again into the bone, straight and closing to a rounded end (:func:`_run_on`), so
         that it grows out of the bone instead of ending in a cut face beside it.
         """
+        if structure_id in self.given:
+            return self.given[structure_id]
         controls = np.vstack([start, *via, end])
         samples = 40
         path = smooth_path(controls, samples)
@@ -323,6 +333,8 @@ class SoftTissueBuilder:
                                       "at 7-13 cm below the joint line, narrowing toward the Achilles tendon; cut at the "
                                       "bottom of the scene")
     def _muscle(self, structure_id, controls, widths, thickness, landmarks, construction, hint=(1, 0, 0)) -> Modelled:
+        if structure_id in self.given:
+            return self.given[structure_id]
         samples = 70
         path = smooth_path(np.asarray(controls, dtype=float), samples)
         arc = np.linspace(0.0, 1.0, samples)
@@ -506,12 +518,12 @@ class SoftTissueBuilder:
                            construction, assumptions + "; moved backwards in 1 mm steps until clear of bone"))
 
     def build_all(self) -> list[Modelled]:
-        """Every schematic structure, in build order (later ones avoid earlier ones)."""
+        """Every schematic structure not given, in build order (later ones avoid earlier ones)."""
         self.ligaments()
         self.muscles()
         self.vessels_and_nerves()
         self.bursae()
-        return list(self.built.values())
+        return [item for item in self.built.values() if item.id not in self.given]
 
 
 def _run_on(path: np.ndarray, widths: np.ndarray, embed) -> tuple[np.ndarray, np.ndarray]:

@@ -64,15 +64,39 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=
                 bone=report.structure,
                 blend=meshes.BLEND_WIDTH_MM, extension=meshes.EXTENSION_MM, **alignments[report.structure],
             )
-        entries[report.structure] = _entry(folder, report.file, used, shared, schematic=False,
+        entries[report.structure] = entry(folder, report.file, used, shared, schematic=False,
                                             provenance="inferred", modifications=modifications)
     for record in modelled:
-        modifications = (
-            f"schematic {record.kind}, not measured: {record.construction}. Built from: "
-            f"{', '.join(record.landmarks)} (landmarks.toml). Assumptions: {record.assumptions}. Sizes: {record.sizes}."
-        )
-        entries[record.id] = _entry(folder, f"{record.id}.ply", ["project-model", "mri-labels", "leg-model-chain"],
-                                    shared, schematic=True, provenance="verified", modifications=modifications)
+        entries[record.id] = modelled_entry(folder, record, "mri-labels", shared)
+    write_files(folder, entries, shared, frame_table(centre, alignments))
+
+
+def modelled_entry(folder: Path, record, labels_key: str, shared: dict) -> dict:
+    """The provenance entry of one schematic structure built on the bones from ``labels_key``."""
+    modifications = (
+        f"schematic {record.kind}, not measured: {record.construction}. Built from: "
+        f"{', '.join(record.landmarks)} (landmarks.toml). Assumptions: {record.assumptions}. Sizes: {record.sizes}."
+    )
+    return entry(folder, f"{record.id}.ply", ["project-model", labels_key, "leg-model-chain"],
+                 shared, schematic=True, provenance="verified", modifications=modifications)
+
+
+def frame_table(centre: np.ndarray, alignments: dict, **extra) -> dict:
+    """The contents of ``frame.toml``: the frame, its origin, the leg-model alignments and ``extra``."""
+    return {
+        **frame.describe(),
+        "origin_in_scanner_ras_mm": [round(float(v), 3) for v in centre],
+        **extra,
+        "leg_model_alignment": {
+            bone: {"matrix": fit["matrix"], "rms_mm": fit["rms_mm"], "scale": fit["scale"],
+                   "maps": "leg-model body frame (mm, atlas axes) to the atlas frame"}
+            for bone, fit in alignments.items()
+        },
+    }
+
+
+def write_files(folder: Path, entries: dict, shared: dict, frame_data: dict) -> None:
+    """Write ``PROVENANCE.toml`` (``entries`` and the ``shared`` sources) and ``frame.toml`` into ``folder``."""
     (folder / "PROVENANCE.toml").write_text(
         "# Provenance of every mesh in this folder: SPDX licence, sha256, sources and what was done to it.\n"
         "# Sources are described once, under [sources.<key>], at the end.\n"
@@ -80,15 +104,6 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=
         + tomli_w.dumps({**entries, "sources": shared}),
         encoding="utf-8",
     )
-    frame_data = {
-        **frame.describe(),
-        "origin_in_scanner_ras_mm": [round(float(v), 3) for v in centre],
-        "leg_model_alignment": {
-            bone: {"matrix": fit["matrix"], "rms_mm": fit["rms_mm"], "scale": fit["scale"],
-                   "maps": "leg-model body frame (mm, atlas axes) to the atlas frame"}
-            for bone, fit in alignments.items()
-        },
-    }
     (folder / "frame.toml").write_text(
         "# The atlas frame shared by every mesh (written by `knee-explorer build-meshes`).\n\n" + tomli_w.dumps(frame_data),
         encoding="utf-8",
@@ -105,17 +120,24 @@ PROJECT_SOURCE = {
 
 def _shared_sources(folder: Path) -> dict[str, dict]:
     """Every source a mesh may list, by key."""
-    shared = {"mri-labels": dict(MSKT_SOURCE)}
-    for key in ("femur", "tibia", "fibula", "chain"):
-        source = sources.SOURCES[key]
-        shared[f"leg-model-{key}"] = {**MYO_SIM_SOURCE, "file": source.member, "sha256": source.sha256}
+    return {"mri-labels": dict(MSKT_SOURCE), **leg_model_sources(), **project_source(folder)}
+
+
+def leg_model_sources() -> dict[str, dict]:
+    """The leg model's bone and muscle-path files, as provenance sources by key."""
+    return {f"leg-model-{key}": {**MYO_SIM_SOURCE, "file": sources.SOURCES[key].member, "sha256": sources.SOURCES[key].sha256}
+            for key in ("femur", "tibia", "fibula", "chain")}
+
+
+def project_source(folder: Path) -> dict[str, dict]:
+    """The project's own landmark file as a source, when the folder has one."""
     landmark_file = folder / "landmarks.toml"
-    if landmark_file.exists():
-        shared["project-model"] = {**PROJECT_SOURCE, "file": landmark_file.name, "sha256": sources.sha256_of(landmark_file)}
-    return shared
+    if not landmark_file.exists():
+        return {}
+    return {"project-model": {**PROJECT_SOURCE, "file": landmark_file.name, "sha256": sources.sha256_of(landmark_file)}}
 
 
-def _entry(folder: Path, file: str, used: list[str], shared: dict, **fields) -> dict:
+def entry(folder: Path, file: str, used: list[str], shared: dict, **fields) -> dict:
     licences = list(dict.fromkeys(shared[key]["license"] for key in used))
     return {
         "file": file,

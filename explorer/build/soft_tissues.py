@@ -21,7 +21,7 @@ JOINT_SOLIDS = ("medial_meniscus", "lateral_meniscus", "femoral_cartilage",
 
 
 def build(meshes: dict[str, trimesh.Trimesh], alignment: dict[str, np.ndarray], chain_xml: Path, staging: Path,
-          log: Callable[[str], None] = print) -> list[Modelled]:
+          log: Callable[[str], None] = print, real: dict[str, str] | None = None) -> list[Modelled]:
     """Measure landmarks on the built bones, model every soft tissue, write meshes and ``landmarks.toml``.
 
     Parameters
@@ -34,11 +34,15 @@ def build(meshes: dict[str, trimesh.Trimesh], alignment: dict[str, np.ndarray], 
         The leg model's ``myolegs_chain.xml`` (muscle path sites).
     staging
         Folder the meshes are written to.
+    real
+        Structure id -> kind (``muscle``, ``nerve``...) of the segmented structures among
+        ``meshes``: they are not modelled, and what is modelled next to them follows them.
     """
     bones = {name: meshes[name] for name in ("femur", "tibia", "fibula", "patella")}
     found = landmark_rules.measure(bones)
     sites = read_sites(chain_xml, alignment)
-    builder = SoftTissueBuilder(found, sites, bones, [meshes[name] for name in JOINT_SOLIDS])
+    given = {name: given_structure(name, kind, meshes[name]) for name, kind in (real or {}).items()}
+    builder = SoftTissueBuilder(found, sites, bones, [meshes[name] for name in JOINT_SOLIDS], given)
     records = builder.build_all()
     for record in records:
         write_ply(staging / f"{record.id}.ply", record.mesh.vertices, record.mesh.faces)
@@ -63,6 +67,23 @@ def build(meshes: dict[str, trimesh.Trimesh], alignment: dict[str, np.ndarray], 
         encoding="utf-8",
     )
     return records
+
+
+def given_structure(structure_id: str, kind: str, mesh: trimesh.Trimesh, step_mm: float = 2.0) -> Modelled:
+    """A segmented structure as the builder uses it: its mesh, and as centre line the centroids
+    of its vertices in horizontal slabs ``step_mm`` thick, from top to bottom.
+
+    Examples
+    --------
+    >>> rod = trimesh.creation.cylinder(radius=2.0, height=20.0, sections=16)
+    >>> line = given_structure("rod", "nerve", rod).centreline
+    >>> bool(line[0, 2] > line[-1, 2]), bool(np.allclose(line[:, :2], 0.0, atol=1e-6))
+    (True, True)
+    """
+    heights = mesh.vertices[:, 2]
+    slab = np.floor((heights - heights.min()) / step_mm).astype(int)
+    centres = np.array([mesh.vertices[slab == k].mean(axis=0) for k in np.unique(slab)[::-1]])
+    return Modelled(structure_id, kind, mesh, centres, (), "segmented", "none")
 
 
 def _record_table(record: Modelled) -> dict:

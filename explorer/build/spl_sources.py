@@ -5,10 +5,24 @@ Neither these files nor any mesh built from them may be committed to the reposit
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from explorer.build.sources import SourceError, sha256_of
+
 #: The public repository and revision the pinned files were published at.
 REPOSITORY = "https://github.com/stity/spl-knee-atlas"
 REVISION = "9dcfbbb525da7575da28227a9275bcdce7cd3482"
 FOLDER = "spl-knee-atlas"
+#: Where ``--fetch`` downloads the pinned files from; ``$KNEE_EXPLORER_SPL_URL`` overrides it (a mirror).
+DOWNLOAD_URL = f"https://raw.githubusercontent.com/stity/spl-knee-atlas/{REVISION}/Data"
+URL_VARIABLE = "KNEE_EXPLORER_SPL_URL"
+#: The licence that goes with every copy of the atlas and of meshes made from it (shipped with the package).
+LICENCE_FILE = Path(__file__).resolve().parents[1] / "licences" / "3D-Slicer-License.txt"
 
 PINNED_SUMS: dict[str, str] = {
     "Model_12_vastus_lateralis_muscle.vtk": "5523b61763ec237b3a5f1d4b5f853383a268c68d769d7d5912b74e1fee5916a7",
@@ -60,3 +74,72 @@ PINNED_SUMS: dict[str, str] = {
     "Model_9_infrapatellar_fat_body.vtk": "68b27ab4daea14a7049573926c3330c6d1e28dff6ad6192904b29bf2ad0ee1d3",
     "seg.nrrd": "7b1eba4d06a24d8d769fe0342bf57042d6a6d3afb67da04f2749f62007670091",
 }
+
+
+def model_files() -> dict[int, str]:
+    """Label number -> file name of each of the atlas's own surface models.
+
+    Examples
+    --------
+    >>> model_files()[96]
+    'Model_96_tibia.vtk'
+    """
+    return {int(re.match(r"Model_(\d+)_", name).group(1)): name for name in PINNED_SUMS if name.startswith("Model_")}
+
+
+def verify(folder: Path) -> dict[str, Path]:
+    """Check every pinned file in ``folder`` (the ``spl-knee-atlas`` data folder); return paths by file name.
+
+    Raises
+    ------
+    SourceError
+        Naming the first file that is missing or whose sha256 differs.
+    """
+    paths = {}
+    for name, expected in PINNED_SUMS.items():
+        path = Path(folder) / name
+        if not path.is_file():
+            raise SourceError(f"{path}: source file missing (build-meshes --fetch downloads it)")
+        actual = sha256_of(path)
+        if actual != expected:
+            raise SourceError(f"{path}: sha256 is {actual}, expected {expected}")
+        paths[name] = path
+    return paths
+
+
+def fetch(folder: Path, base_url: str | None = None, log=print) -> dict[str, Path]:
+    """Download every pinned file missing or wrong in ``folder`` from ``base_url`` and check its sha256.
+
+    Each file is written under a temporary name and renamed only once its sum is right, so a failed
+    download leaves nothing half written.
+
+    Raises
+    ------
+    SourceError
+        For a file that cannot be downloaded or does not match its pinned sum.
+    """
+    base_url = (base_url or os.environ.get(URL_VARIABLE) or DOWNLOAD_URL).rstrip("/")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, expected in PINNED_SUMS.items():
+        target = folder / name
+        if target.is_file() and sha256_of(target) == expected:
+            continue
+        url = f"{base_url}/{name}"
+        log(f"downloading {url}")
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}.", delete=False) as part:
+            partial = Path(part.name)
+            try:
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    for block in iter(lambda: response.read(1 << 20), b""):
+                        part.write(block)
+            except (urllib.error.URLError, OSError) as error:
+                part.close()
+                partial.unlink(missing_ok=True)
+                raise SourceError(f"{url}: download failed ({error})") from None
+        actual = sha256_of(partial)
+        if actual != expected:
+            partial.unlink()
+            raise SourceError(f"{url}: sha256 is {actual}, expected {expected}")
+        partial.replace(target)
+    return verify(folder)

@@ -45,13 +45,13 @@ def _outward(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     return mesh
 
 
-def _surface_samples(mesh: trimesh.Trimesh) -> np.ndarray:
+def surface_samples(mesh: trimesh.Trimesh) -> np.ndarray:
     """Vertices, edge midpoints and face centroids: a deterministic dense sampling."""
     edges = mesh.vertices[mesh.edges_unique].mean(axis=1)
     return np.vstack([mesh.vertices, edges, mesh.triangles_center])
 
 
-def _distances(points: np.ndarray, surface: trimesh.Trimesh) -> np.ndarray:
+def distances(points: np.ndarray, surface: trimesh.Trimesh) -> np.ndarray:
     target = pv.PolyData(surface.vertices, np.hstack([np.full((len(surface.faces), 1), 3), surface.faces]))
     probe = pv.PolyData(points)
     return np.abs(probe.compute_implicit_distance(target)["implicit_distance"])
@@ -59,8 +59,8 @@ def _distances(points: np.ndarray, surface: trimesh.Trimesh) -> np.ndarray:
 
 def fidelity(decimated: trimesh.Trimesh, full: trimesh.Trimesh) -> Fidelity:
     """Symmetric p95 and maximum distance between two surfaces."""
-    there = _distances(_surface_samples(decimated), full)
-    back = _distances(full.vertices, decimated)
+    there = distances(surface_samples(decimated), full)
+    back = distances(full.vertices, decimated)
     both = np.concatenate([there, back])
     return Fidelity(float(np.percentile(both, 95)), float(both.max()))
 

@@ -55,10 +55,23 @@ class LabelVolume:
         index = np.argwhere(np.isin(self.labels, label_values)).mean(axis=0)
         return self.index_to_scanner[:3, :3] @ index + self.index_to_scanner[:3, 3]
 
-    def smoothed_mask(self, label: int, sigma_mm: float) -> np.ndarray:
-        """Gaussian-smoothed 0/1 mask of one label, as float32 on the voxel grid."""
-        mask = (self.labels == label).astype(np.float32)
-        return ndimage.gaussian_filter(mask, sigma=sigma_mm / self.spacing, mode="constant")
+    def smoothed_mask(self, label: int, sigma_mm: float | np.ndarray) -> np.ndarray:
+        """Gaussian-smoothed 0/1 mask of one label, as float32 on the voxel grid.
+
+        ``sigma_mm`` is one width for every axis or one per index axis (more across thick slices).
+        Only the label's bounding box, padded by the filter's reach, is filtered; elsewhere the
+        result is exactly zero, as filtering the whole volume would give.
+        """
+        mask = self.labels == label
+        sigma = np.broadcast_to(np.asarray(sigma_mm, dtype=float), (3,)) / self.spacing
+        found = np.argwhere(mask)
+        reach = np.ceil(4.0 * sigma).astype(int) + 1
+        low = np.maximum(found.min(axis=0) - reach, 0)
+        high = np.minimum(found.max(axis=0) + reach + 1, mask.shape)
+        box = tuple(slice(a, b) for a, b in zip(low, high))
+        smoothed = np.zeros(mask.shape, dtype=np.float32)
+        smoothed[box] = ndimage.gaussian_filter(mask[box].astype(np.float32), sigma=sigma, mode="constant")
+        return smoothed
 
     def depth_inside(self, index_points: np.ndarray) -> np.ndarray:
         """Distance in mm from each (fractional) index point to the nearest face of the field of view."""
