@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libxrend
 NODE_TOOLS := .node
 GLTF_VALIDATOR := gltf-validator@2.0.0-dev.3.10
 
-.PHONY: setup system-packages node-tools serve test build-meshes benchmark
+.PHONY: setup system-packages node-tools spl-geometry serve test build-meshes benchmark
 
 setup: system-packages $(VENV)/.installed
 
@@ -42,10 +42,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $@
 
-serve: setup
+# The SPL Knee Atlas geometry lives in the user's cache, built from ../shared/data when it is missing or stale.
+spl-geometry: setup
+	$(BIN)/knee-explorer build-meshes --geometry spl --if-needed
+
+serve: setup spl-geometry
 	$(BIN)/knee-explorer serve
 
-test: setup node-tools
+test: setup node-tools spl-geometry
 	$(BIN)/python -m pytest
 
 build-meshes: setup

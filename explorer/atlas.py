@@ -112,9 +112,17 @@ class Atlas:
         ]
 
     def credits(self) -> list[str]:
-        """The attribution lines every export must carry: one per source, in order of first use."""
-        lines = [source["attribution"] for s in self.structures.values() if s.provenance for source in s.provenance.sources]
+        """The attribution lines every export must carry: one per source, in order of first use, then
+        the licence notices some sources require to be kept with their data (the SPL Knee Atlas's)."""
+        sources = [source for s in self.structures.values() if s.provenance for source in s.provenance.sources]
+        lines = [source["attribution"] for source in sources] + [source["notice"] for source in sources
+                                                                   if source.get("notice")]
         return list(dict.fromkeys(lines))
+
+    @property
+    def geometry_title(self) -> str:
+        """What the meshes shown are, in words: the chosen geometry set's title."""
+        return self.geometry.title if self.geometry else "meshes under " + str(self.root / "meshes")
 
     @property
     def triangle_count(self) -> int:

@@ -40,30 +40,42 @@ def _parser() -> argparse.ArgumentParser:
                         help="geometry set to draw: mskt (committed MRI knee) or spl (SPL Knee Atlas, once built); "
                              "default: $KNEE_EXPLORER_GEOMETRY, else the best one present")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    # --geometry is also accepted after the command; given there, it wins.
+    choose = argparse.ArgumentParser(add_help=False)
+    choose.add_argument("--geometry", default=argparse.SUPPRESS, metavar="NAME", help="geometry set (as above)")
 
-    validate = commands.add_parser("validate", help="check annotations, meshes and provenance; exit 1 listing problems",
+    validate = commands.add_parser("validate", parents=[choose], help="check annotations, meshes and provenance; exit 1 listing problems",
                                    description="Check every annotation, mesh, checksum and provenance entry.")
     validate.set_defaults(run=_validate)
 
-    listing = commands.add_parser("list", help="list structures with their group and linked pain causes",
+    listing = commands.add_parser("list", parents=[choose], help="list structures with their group and linked pain causes",
                                   description="List structures with their group and linked pain causes.")
     listing.add_argument("--json", action="store_true", help="print a machine-readable JSON list")
     listing.set_defaults(run=_list)
 
-    credits = commands.add_parser("credits", help="print the attribution that exports must carry",
+    credits = commands.add_parser("credits", parents=[choose], help="print the attribution that exports must carry",
                                   description="Print each mesh's licence and the attribution exports must carry.")
     credits.set_defaults(run=_credits)
 
-    build = commands.add_parser("build-meshes", help="rebuild meshes/ from the open source data",
-                                description="Rebuild the MRI-derived meshes and meshes/PROVENANCE.toml from the "
-                                            "source data, checking each source's sha256.")
+    build = commands.add_parser(
+        "build-meshes", parents=[choose], help="build a geometry set from the open source data",
+        description="Build a geometry set from its source data, checking each source's sha256: mskt (default) "
+                    "rebuilds the committed meshes/; spl builds the SPL Knee Atlas into the cache.")
     build.add_argument("--data-dir", type=Path, default=None,
-                       help="folder with mskt-knee/ and myo-sim-leg/ (default: ../shared/data next to the checkout)")
-    build.add_argument("--fetch", action="store_true", help="download the source packages into --data-dir first")
-    build.add_argument("--out", type=Path, default=None, help="output folder (default: meshes/ of the atlas root)")
+                       help="folder with mskt-knee/, myo-sim-leg/ and spl-knee-atlas/ "
+                            "(default: $KNEE_EXPLORER_DATA, else $KNEE_EXPLORER_SHARED/data, else ../shared/data "
+                            "next to the checkout)")
+    build.add_argument("--fetch", action="store_true",
+                       help="download the missing source files into --data-dir first (spl: from the atlas's public "
+                            "home at a pinned revision, or $KNEE_EXPLORER_SPL_URL)")
+    build.add_argument("--out", type=Path, default=None,
+                       help="output folder (default: meshes/ for mskt, the cache for spl)")
+    build.add_argument("--if-needed", action="store_true",
+                       help="spl: build only when the cached set is missing or stale, and skip (saying why) when "
+                            "its source data is not there")
     build.set_defaults(run=_build)
 
-    render = commands.add_parser("render", help="render the scene to a PNG file",
+    render = commands.add_parser("render", parents=[choose], help="render the scene to a PNG file",
                                  description="Render the default scene off-screen to a PNG file.")
     render.add_argument("output", type=Path, help="PNG file to write")
     render.add_argument("--view", default="anterior", help="anterior, posterior, medial, lateral or superior")
@@ -71,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     render.set_defaults(run=_render)
 
     export = commands.add_parser(
-        "export", help="export a view: PNG, GLB, offline HTML, GIF or MP4 orbit, or a saved view (.json)",
+        "export", parents=[choose], help="export a view: PNG, GLB, offline HTML, GIF or MP4 orbit, or a saved view (.json)",
         description="Export a view to the format the output's suffix names: .png (labelled picture), .glb (3D model "
                     "for slides), .html (offline interactive page), .gif or .mp4 (orbit animation), .json (saved "
                     "view). The view comes from --view FILE, changed by the options after it.")
@@ -92,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true", help="replace the output if it exists")
     export.set_defaults(run=_export)
 
-    serve = commands.add_parser("serve", help="start the explorer in the browser and print its URL",
+    serve = commands.add_parser("serve", parents=[choose], help="start the explorer in the browser and print its URL",
                                 description="Serve the explorer on localhost and print its URL.")
     serve.add_argument("--port", type=int, default=5006, help="port to listen on (default 5006)")
     serve.add_argument("--show", action="store_true", help="also open a browser tab")
@@ -146,22 +158,62 @@ def _credits(args) -> int:
 
 
 def _build(args) -> int:
-    from explorer.build.meshes import build_meshes
-    from explorer.build.sources import SourceError, fetch
+    from explorer.build.sources import SourceError, default_data_dir
 
     root = args.root or default_root()
-    data_dir = args.data_dir or root.parent / "shared" / "data"
-    out = args.out or root / "meshes"
+    data_dir = args.data_dir or default_data_dir(root)
     try:
-        if args.fetch:
-            fetch(data_dir)
-        reports = build_meshes(data_dir, out)
+        if (args.geometry or "mskt") == "mskt":
+            return _build_mskt(args, root, data_dir)
+        if args.geometry == "spl":
+            return _build_spl(args, data_dir)
+        raise ValueError(f"unknown geometry {args.geometry!r} (known: mskt, spl)")
     except SourceError as error:
         print(f"knee-explorer build-meshes: {error}", file=sys.stderr)
         return 1
+
+
+def _build_mskt(args, root: Path, data_dir: Path) -> int:
+    from explorer.build.meshes import build_meshes
+    from explorer.build.sources import fetch
+
+    out = args.out or root / "meshes"
+    if args.fetch:
+        fetch(data_dir)
+    reports = build_meshes(data_dir, out)
     schematic = len(list(out.glob("*.ply"))) - len(reports)
     print(f"{len(reports)} MRI-derived meshes ({sum(r.triangles for r in reports)} triangles) and "
           f"{schematic} schematic meshes written to {out}")
+    return 0
+
+
+def _build_spl(args, data_dir: Path) -> int:
+    from explorer.build import sources, spl_sources
+    from explorer.build.spl import build_spl
+    from explorer.geometry import geometry_set
+
+    cached = geometry_set("spl")
+    out = args.out or cached.folder
+    spl_dir = data_dir / "spl-knee-atlas"
+    if args.if_needed and not args.out:
+        if cached.present():
+            print(f"spl geometry is current in {out}")
+            return 0
+        if not args.fetch and not spl_dir.is_dir():
+            print(f"spl geometry not built: no SPL Knee Atlas under {spl_dir} "
+                  "(knee-explorer build-meshes --geometry spl --fetch downloads it); the committed mskt knee is used")
+            return 0
+        print(f"building the spl geometry into {out} ({'stale' if (out / 'manifest.json').exists() else 'missing'})")
+    if args.fetch:
+        spl_sources.fetch(spl_dir)
+        try:
+            sources.verify(data_dir)
+        except sources.SourceError:
+            sources.fetch(data_dir)
+    reports = build_spl(spl_dir, data_dir, out)
+    segmented = sum(r.made.triangles for r in reports)
+    schematic = len(list(out.glob("*.ply"))) - len(reports)
+    print(f"{len(reports)} segmented meshes ({segmented} triangles) and {schematic} schematic meshes written to {out}")
     return 0
 
 

@@ -9,9 +9,8 @@ mesh in the chosen set is simply not drawn.
     with every soft tissue modelled on landmarks of its bones.
 ``spl``
     The SPL Knee Atlas, one person's knee with its ligaments, muscles, tendons, nerves and
-    vessels segmented by hand, mirrored into the right knee's frame. It lives in the user's
-    cache (never in the repository); its build is not written yet, so until then only ``mskt``
-    is present.
+    vessels segmented by hand, mirrored into the right knee's frame. It is built by
+    ``knee-explorer build-meshes --geometry spl`` into the user's cache (never the repository).
 
 A built set carries a ``manifest.json`` (build version and the sha256 of every source); it is
 written last, so a set without one is incomplete and is rebuilt.
@@ -121,7 +120,8 @@ def choose_geometry(name: str | None = None, root: Path | None = None) -> Geomet
         return best if best.present() else geometry_set("mskt", root)
     chosen = geometry_set(name, root)
     if not chosen.present():
-        raise ValueError(f"geometry {name!r} is not built in {chosen.folder}")
+        raise ValueError(f"geometry {name!r} is not built in {chosen.folder} "
+                         f"(build it with: knee-explorer build-meshes --geometry {name})")
     return chosen
 
 

@@ -24,7 +24,8 @@ def test_an_unknown_or_unbuilt_set_is_a_one_line_error(monkeypatch, tmp_path, ca
         choose_geometry("bone")
     assert main(["--geometry", "spl", "list"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == f"knee-explorer list: geometry 'spl' is not built in {tmp_path / 'geometry' / 'spl' / 'v1'}"
+    assert err == (f"knee-explorer list: geometry 'spl' is not built in {tmp_path / 'geometry' / 'spl' / 'v1'} "
+                   "(build it with: knee-explorer build-meshes --geometry spl)")
 
 
 def test_an_incomplete_or_stale_build_is_not_present(monkeypatch, tmp_path):

@@ -350,7 +350,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.canvas.styles = {"flex": "3 1 480px", "min-height": "420px"}
         self.canvas.css_classes = ["knee-view-area"]
         body = pn.FlexBox(self.canvas, sidebar, flex_wrap="wrap", sizing_mode="stretch_both", stylesheets=[_NARROW])
-        footer = pn.pane.HTML('<small>Educational material, not a diagnosis. '
+        footer = pn.pane.HTML(f'<small>Educational material, not a diagnosis. Geometry: '
+                              f'<span class="knee-geometry">{escape(self.atlas.geometry_title)}</span>. '
                               '<a href="./credits">Credits and licences</a></small>')
         title = pn.pane.HTML(f"<h1 style='margin:0.2em 0;font-size:1.4em'>{escape(self.atlas.title)}</h1>")
         return pn.Column(title, body, footer, sizing_mode="stretch_both", stylesheets=[_NARROW])

@@ -43,6 +43,7 @@ def credits_page(atlas: Atlas) -> pn.viewable.Viewable:
     lines = "".join(f"<li>{escape(line)}</li>" for line in atlas.credits())
     return pn.pane.HTML(
         f"<main><h1>Credits and licences</h1><p>The explorer's code and texts: MIT licence.</p>"
+        f"<p>Geometry shown: {escape(atlas.geometry_title)}.</p>"
         f"<h2>Attribution</h2><ul>{lines}</ul>"
         f"<h2>Per 3D model</h2><table><thead><tr><th>Structure</th><th>File</th><th>Licence</th><th>Geometry</th>"
         f"</tr></thead><tbody>{rows}</tbody></table><p><a href='./'>Back to the explorer</a></p></main>",

@@ -91,8 +91,11 @@ def measure(bones: dict[str, trimesh.Trimesh]) -> dict[str, Landmark]:
         "most anteromedial tibia vertex (direction -0.6x+0.8y) 48-62 mm below the joint line")
     add("posteromedial_tibia", _extreme(tibia, (-np.sqrt(0.5), -np.sqrt(0.5), 0), (-14, -6)),
         "most posteromedial tibia vertex (direction -x-y) 6-14 mm below the joint line")
-    add("popliteus_insertion", _ray_hit(tibia, [notch_x - 12, -80.0, -45.0], [0, 1, 0]),
-        "ray forward onto the back of the tibia 12 mm medial of the notch centre, 45 mm below the joint line")
+    section_x = tibia.section(plane_origin=[0.0, 0.0, -45.0], plane_normal=[0.0, 0.0, 1.0]).vertices[:, 0]
+    medial_third = section_x.mean() - 2.0 / 3.0 * (section_x.mean() - section_x.min())
+    add("popliteus_insertion", _ray_hit(tibia, [medial_third, -80.0, -45.0], [0, 1, 0]),
+        "ray forward onto the back of the tibia 45 mm below the joint line, two thirds of the way from the centre "
+        "of its cross-section to its medial edge (the triangle above the soleal line)")
     apex = add("fibular_head_apex", _extreme(fibula, (0, 0, 1), (-np.inf, np.inf)), "highest fibula vertex")
     add("fibular_head_lateral", _extreme(fibula, (1, 0, 0), (apex[2] - 15, apex[2] - 3)),
         "most lateral fibula vertex 3-15 mm below the head's apex")

@@ -32,8 +32,15 @@ FIDELITY_AIM = 0.5
 EXTENSION_MM = 250.0
 #: MRI weight ramps from 0 to 1 between these depths (mm) inside the field of view.
 BLEND_START_MM, BLEND_WIDTH_MM = 4.0, 30.0
-#: Whole bones: which leg-model file, and which end of the bone meets the knee.
-EXTENDED = {"femur": ("femur", -1), "tibia": ("tibia", +1), "fibula": ("fibula", +1)}
+#: Whole bones: which leg-model file, which end of the bone meets the knee, and how it may move to fit
+#: the labelled bone. Femur and tibia turn only about the long axis (plus translation and scale), so
+#: that a few centimetres of labelled bone cannot tilt a whole shaft; the fibula keeps its place
+#: beside the tibia from the leg model (it follows the tibia's alignment) and is only shifted onto the
+#: labelled fibular head.
+MOTION_TEXT = {"yaw": "turned about the long axis only, so the shaft keeps the leg model's direction",
+               "translation": "placed by the tibia's alignment, then shifted onto the labelled fibular head"}
+EXTENDED = {"femur": ("femur", -1, "yaw"), "tibia": ("tibia", +1, "yaw"), "fibula": ("fibula", +1, "translation")}
+FOLLOWS = {"fibula": "tibia"}
 BONES = ("femur", "tibia", "fibula", "patella")
 
 
@@ -74,12 +81,13 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
     to_frame[:3, 3] -= centre
 
     reports: list[StructureReport] = []
-    alignments: dict[str, dict[str, float]] = {}
+    alignments: dict[str, dict] = {}
     built: dict[str, trimesh.Trimesh] = {}
     with tempfile.TemporaryDirectory(dir=out_dir.parent if out_dir.parent.exists() else None) as tmp:
         staging = Path(tmp)
         for structure, label in MRI_LABELS.items():
-            made = mesh_from_labels(volume, label, structure, to_frame, paths, SMOOTHING_MM)
+            made = mesh_from_labels(volume, label, structure, to_frame, paths, SMOOTHING_MM,
+                                    follow=followed_alignment(structure, alignments))
             write_ply(staging / made.report.file, made.mesh.vertices, made.mesh.faces)
             built[structure] = made.mesh
             if made.alignment:
@@ -108,14 +116,16 @@ class LabelMesh:
 
 def mesh_from_labels(volume: LabelVolume, label: int, structure: str, to_frame: np.ndarray,
                      leg_paths: dict[str, Path], sigma_mm: float | np.ndarray,
-                     blend_mm: tuple[float, float] = (BLEND_START_MM, BLEND_WIDTH_MM)) -> LabelMesh:
+                     blend_mm: tuple[float, float] = (BLEND_START_MM, BLEND_WIDTH_MM),
+                     follow: np.ndarray | None = None) -> LabelMesh:
     """Smooth one label, resample it in the atlas frame, extend a long bone with its aligned
     leg-model bone, extract the iso-surface and decimate it within the fidelity bounds.
 
     ``to_frame`` maps voxel indices to the atlas frame; ``leg_paths`` holds the leg-model bone
     files by bone (only read for the bones in :data:`EXTENDED`). ``blend_mm``: depth inside the
     field of view where the leg-model bone starts giving way to the labelled one, and the width of
-    the band over which it does.
+    the band over which it does. ``follow``: for a bone in :data:`FOLLOWS`, the alignment (4x4) of
+    the bone it follows, applied before its own fit.
     """
     from_frame = np.linalg.inv(to_frame)
     kind = "bone" if structure in BONES else "thin"
@@ -123,14 +133,18 @@ def mesh_from_labels(volume: LabelVolume, label: int, structure: str, to_frame: 
     corners = _label_box(volume.labels == label, to_frame)
     alignment = None
     if structure in EXTENDED:
-        leg_file, joint_end = EXTENDED[structure]
+        leg_file, joint_end, motion = EXTENDED[structure]
         mri_grid = Grid.covering(*corners, GRID_MM[kind], pad=3.0)
         mri_field = _sample_on(smoothed, mri_grid, from_frame)
         leg = align.load_body_mesh(leg_paths[leg_file])
-        transform, rms = _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end, blend_mm[0])
+        base = np.eye(4) if follow is None else follow
+        leg.apply_transform(base)
+        fitted, rms = _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end, blend_mm[0], motion)
+        transform = fitted @ base
+        leg.apply_transform(np.linalg.inv(base))
         leg.apply_transform(transform)
         scale = float(np.cbrt(np.linalg.det(transform[:3, :3])))
-        alignment = {"rms_mm": round(rms, 2), "scale": round(scale, 4),
+        alignment = {"rms_mm": round(rms, 2), "scale": round(scale, 4), "motion": MOTION_TEXT[motion],
                      "matrix": [[round(float(v), 6) for v in row] for row in transform]}
         grid, field_ = _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end, blend_mm)
     else:
@@ -141,6 +155,13 @@ def mesh_from_labels(volume: LabelVolume, label: int, structure: str, to_frame: 
     report = StructureReport(structure, f"{structure}.ply", len(decimated.faces), len(full.faces), score,
                              surface.is_closed(decimated))
     return LabelMesh(decimated, full, report, alignment)
+
+
+def followed_alignment(structure: str, alignments: dict[str, dict]) -> np.ndarray | None:
+    """The alignment matrix of the bone ``structure`` follows (see :data:`FOLLOWS`), if any."""
+    if structure not in FOLLOWS:
+        return None
+    return np.asarray(alignments[FOLLOWS[structure]]["matrix"])
 
 
 def _label_box(mask: np.ndarray, to_frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -160,7 +181,8 @@ def _depth_inside(points: np.ndarray, volume: LabelVolume, from_frame: np.ndarra
     return volume.depth_inside(trimesh.transform_points(points, from_frame))
 
 
-def _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end, blend_start) -> tuple[np.ndarray, float]:
+def _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end, blend_start,
+                    motion: str) -> tuple[np.ndarray, float]:
     mri_surface = surface.extract(mri_field, mri_grid)
     real = _depth_inside(mri_surface.vertices, volume, from_frame) > blend_start + 2.0
     target = mri_surface.vertices[real]
@@ -175,7 +197,7 @@ def _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end, ble
     initial[:3, 3] = [*(target[joint_band(target)][:, :2].mean(axis=0) - moving[joint_band(moving)][:, :2].mean(axis=0)),
                       tip_offset]
     overlap = lambda moved: _depth_inside(moved, volume, from_frame) > blend_start + 2.0  # noqa: E731
-    return align.similarity_icp(moving, target, overlap, initial)
+    return align.similarity_icp(moving, target, overlap, initial, motion=motion)
 
 
 def _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end, blend_mm) -> tuple[Grid, np.ndarray]:

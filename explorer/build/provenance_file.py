@@ -34,7 +34,7 @@ MRI_STEPS = (
 )
 EXTENSION_STEPS = (
     "; beyond the MRI field of view the leg model's {bone} (scaled from m to mm, body axes mapped to the atlas axes, "
-    "aligned to the MRI bone by symmetric ICP with uniform scale {scale:.3f}, rms {rms_mm:.2f} mm) was voxelised; "
+    "aligned to the labelled bone by symmetric ICP ({motion}; uniform scale {scale:.3f}, rms {rms_mm:.2f} mm) was voxelised; "
     "the signed distances to the two bones were interpolated across a {blend} mm band inside the field of view and "
     "the result smoothed like the MRI masks, "
     "so that one closed surface runs from the knee to {extension:.0f} mm from the joint line, where it is cut flat"
@@ -88,7 +88,7 @@ def frame_table(centre: np.ndarray, alignments: dict, **extra) -> dict:
         "origin_in_scanner_ras_mm": [round(float(v), 3) for v in centre],
         **extra,
         "leg_model_alignment": {
-            bone: {"matrix": fit["matrix"], "rms_mm": fit["rms_mm"], "scale": fit["scale"],
+            bone: {"matrix": fit["matrix"], "rms_mm": fit["rms_mm"], "scale": fit["scale"], "motion": fit["motion"],
                    "maps": "leg-model body frame (mm, atlas axes) to the atlas frame"}
             for bone, fit in alignments.items()
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import tarfile
@@ -64,6 +65,24 @@ SOURCES: dict[str, SourceFile] = {
         ),
     )
 }
+
+
+def default_data_dir(root: Path | None = None) -> Path:
+    """Where the source data is read from: ``$KNEE_EXPLORER_DATA``, else ``data/`` under
+    ``$KNEE_EXPLORER_SHARED``, else ``shared/data`` beside the checkout (or ``root``).
+
+    Examples
+    --------
+    >>> default_data_dir(Path("/work/knee")).parts[-2:] if not os.environ.get("KNEE_EXPLORER_DATA") else ("shared", "data")
+    ('shared', 'data')
+    """
+    from explorer.atlas import default_root
+
+    if os.environ.get("KNEE_EXPLORER_DATA"):
+        return Path(os.environ["KNEE_EXPLORER_DATA"])
+    if os.environ.get("KNEE_EXPLORER_SHARED"):
+        return Path(os.environ["KNEE_EXPLORER_SHARED"]) / "data"
+    return Path(root or default_root()).parent / "shared" / "data"
 
 
 def sha256_of(path: Path) -> str:

@@ -33,6 +33,8 @@ from explorer.meshio import write_ply
 MIRROR = np.diag([-1.0, 1.0, 1.0, 1.0])
 #: Gaussian widths along the label map's index axes (mm): its slices are 1 mm apart, its pixels 0.28 mm.
 SMOOTHING_MM = (0.5, 0.5, 1.0)
+#: Cartilage is a sheet 1-3 mm thick: smoothed a little more, its surface stays closed when decimated.
+SMOOTHING_BY_KIND = {"cartilage": (0.7, 0.7, 1.2)}
 LATERAL_TIBIAL_CARTILAGE, MEDIAL_TIBIAL_CARTILAGE = 84, 85
 #: The slab holds only about 40 mm of tibia below the joint line: the leg-model bones take over in a
 #: narrow band at its edge, so that what is inside the slab stays the atlas's own bone.
@@ -73,6 +75,7 @@ class SplReport:
     made: label_meshes.StructureReport
     model_file: str | None
     to_model: surface.Fidelity | None
+    sigma_mm: tuple[float, float, float]
 
     def line(self) -> str:
         atlas = (f"  atlas model: p95 {self.to_model.p95:.2f} max {self.to_model.maximum:.2f} mm"
@@ -114,24 +117,24 @@ def build_spl(spl_dir: Path, leg_data_dir: Path, out_dir: Path,
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        for count, (label, (structure, _kind)) in enumerate(STRUCTURES.items(), start=1):
+        for count, (label, (structure, kind)) in enumerate(STRUCTURES.items(), start=1):
             made = label_meshes.mesh_from_labels(volume, label, structure, to_frame, leg_paths,
-                                                 np.asarray(SMOOTHING_MM), BLEND_MM)
+                                                 np.asarray(smoothing(kind)), BLEND_MM,
+                                                 follow=label_meshes.followed_alignment(structure, alignments))
             write_ply(staging / made.report.file, made.mesh.vertices, made.mesh.faces)
             built[structure] = made.mesh
             if made.alignment:
                 alignments[structure] = made.alignment
             model = models.get(label)
             to_model = _fidelity_in_slab(made.mesh, read_model(atlas_files[model], centre), volume, to_frame) if model else None
-            report = SplReport(label, made.report, model, to_model)
+            report = SplReport(label, made.report, model, to_model, smoothing(kind))
             log(f"[{count:2d}/{len(STRUCTURES)}] {report.line()}")
             reports.append(report)
         matrices = {bone: np.asarray(fit["matrix"]) for bone, fit in alignments.items()}
         real = {structure: kind for structure, kind in STRUCTURES.values() if kind != "bone"}
         modelled = soft_tissues.build(built, matrices, leg_paths["chain"], staging, log, real=real)
         shutil.copyfile(spl_sources.LICENCE_FILE, staging / spl_provenance.LICENCE_COPY)
-        spl_provenance.write(staging, reports, alignments, centre, modelled, mirror=MIRROR, sigma_mm=SMOOTHING_MM,
-                             blend_mm=BLEND_MM)
+        spl_provenance.write(staging, reports, alignments, centre, modelled, mirror=MIRROR, blend_mm=BLEND_MM)
         manifest = {"geometry": "spl", "version": geometry.SPL_BUILD_VERSION,
                     "sources": geometry.expected_spl_sources(),
                     "built_seconds": round(time.monotonic() - started, 1)}
@@ -143,6 +146,17 @@ def build_spl(spl_dir: Path, leg_data_dir: Path, out_dir: Path,
         if staging.exists():
             shutil.rmtree(staging)
     return reports
+
+
+def smoothing(kind: str) -> tuple[float, float, float]:
+    """Gaussian widths (mm, along the label map's axes) for a structure of this kind.
+
+    Examples
+    --------
+    >>> smoothing("cartilage"), smoothing("nerve")
+    ((0.7, 0.7, 1.2), (0.5, 0.5, 1.0))
+    """
+    return SMOOTHING_BY_KIND.get(kind, SMOOTHING_MM)
 
 
 def read_model(path: Path, centre: np.ndarray) -> trimesh.Trimesh:

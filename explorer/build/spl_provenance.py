@@ -45,11 +45,11 @@ STEPS = (
 
 
 def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=(), *, mirror: np.ndarray,
-          sigma_mm, blend_mm) -> None:
+          blend_mm) -> None:
     """Write the provenance and frame files of the spl set into ``folder``.
 
-    ``mirror`` is the 4x4 applied to the label map, ``sigma_mm`` the smoothing widths along its index
-    axes, ``blend_mm`` the depth and width of the band where the leg-model bones take over.
+    ``mirror`` is the 4x4 applied to the label map, ``blend_mm`` the depth and width of the band where
+    the leg-model bones take over.
     """
     shared = {"spl-labels": dict(SPL_SOURCE), **provenance_file.leg_model_sources(),
               **provenance_file.project_source(folder)}
@@ -58,7 +58,7 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=
         made = report.made
         kind = "bone" if made.structure in label_meshes.BONES else "thin"
         used = ["spl-labels"]
-        modifications = STEPS.format(label=report.label, sigma=" x ".join(f"{s:g}" for s in sigma_mm),
+        modifications = STEPS.format(label=report.label, sigma=" x ".join(f"{s:g}" for s in report.sigma_mm),
                                      grid=label_meshes.GRID_MM[kind], tris=made.triangles,
                                      p95=made.fidelity.p95, maximum=made.fidelity.maximum)
         if report.to_model:

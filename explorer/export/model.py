@@ -63,7 +63,7 @@ def glb(view=None, path: str | Path = "knee.glb", *, atlas: "Atlas | None" = Non
             "license": structure.provenance.license if structure.provenance else None})
     units = {"units": "metres", "axes": AXES, "source_units": "millimetres (atlas frame: +x lateral, +y anterior, "
              "+z superior)", "title": saved.title or atlas.title, "disclaimer": atlas.disclaimer,
-             "attribution": atlas.credits(), "view": saved.to_dict()}
+             "geometry": atlas.geometry_title, "attribution": atlas.credits(), "view": saved.to_dict()}
 
     def finish(tree: dict) -> None:
         tree["asset"]["generator"] = "knee-explorer"

@@ -143,7 +143,7 @@ def _metrics(atlas: "Atlas", draw, size: tuple[int, int], title: str):
 
 
 def _footer_lines(atlas: "Atlas", draw, font, width: float) -> list[str]:
-    text = [atlas.disclaimer, "Geometry: " + "; ".join(atlas.credits()) + "."]
+    text = [atlas.disclaimer, f"Geometry: {atlas.geometry_title}. " + "; ".join(atlas.credits()) + "."]
     lines: list[str] = []
     for paragraph in text:
         if not paragraph:
