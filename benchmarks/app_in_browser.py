@@ -1,4 +1,5 @@
-"""The browser explorer in headless Chromium: first frame, bytes, click-to-info, memory per session.
+"""The browser explorer in headless Chromium: first frame, bytes, click-to-info, memory per session,
+for each geometry set built here (mskt always, spl once built).
 
 Run: ``.venv/bin/python benchmarks/app_in_browser.py`` (needs /usr/bin/chromium and Playwright).
 It starts ``knee-explorer serve`` in a separate process and prints:
@@ -82,14 +83,28 @@ def _anchor(atlas, sid):
 
 
 def main() -> int:
+    from explorer.geometry import geometry_set
+
+    for name in ("mskt", "spl"):
+        if not geometry_set(name).present():
+            print(f"geometry {name}: not built here, skipped")
+            continue
+        print(f"geometry {name}:")
+        for line in measure(name):
+            print(f"  {line}")
+    return 0
+
+
+def measure(geometry: str) -> list[str]:
+    """The figures for the explorer served with one geometry set, as printed lines."""
     from playwright.sync_api import sync_playwright
 
     from explorer import load_atlas
 
-    atlas = load_atlas()
+    atlas = load_atlas(geometry=geometry)
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "explorer.cli", "serve", "--port", str(port)], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([sys.executable, "-m", "explorer.cli", "--geometry", geometry, "serve", "--port", str(port)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://localhost:{port}/"
     try:
         for _ in range(600):
@@ -163,12 +178,12 @@ def main() -> int:
     times.sort()
     p50 = statistics.median(times)
     p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
-    print(f"scene: {len(atlas.structures)} structures, {atlas.triangle_count} triangles")
-    print(f"navigation to first rendered frame:  {first_frame_s:6.2f} s    (aim < 3 s)")
-    print(f"bytes sent for the default scene:     {sent_mb:6.2f} MB   (aim < 3 MB; HTTP {http_mb:.2f}, websocket {ws_mb:.2f})")
-    print(f"click to info, p50 / p95 (20 clicks): {p50:6.0f} / {p95:.0f} ms (aim p95 < 150 ms)")
-    print(f"server memory per added session:      {per_session:6.1f} MB   (aim < 30 MB; over 10 sessions)")
-    return 0
+    return [f"scene: {len(atlas.structures)} structures, {atlas.triangle_count} triangles",
+            f"navigation to first rendered frame:  {first_frame_s:6.2f} s    (aim < 3 s)",
+            f"bytes sent for the default scene:     {sent_mb:6.2f} MB   (aim < 3 MB; HTTP {http_mb:.2f}, "
+            f"websocket {ws_mb:.2f})",
+            f"click to info, p50 / p95 (20 clicks): {p50:6.0f} / {p95:.0f} ms (aim p95 < 150 ms)",
+            f"server memory per added session:      {per_session:6.1f} MB   (aim < 30 MB; over 10 sessions)"]
 
 
 if __name__ == "__main__":

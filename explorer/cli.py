@@ -173,6 +173,10 @@ def _build(args) -> int:
         return 1
 
 
+def _progress(line: str) -> None:
+    print(line, flush=True)  # one line per structure, seen as it is built even through a pipe
+
+
 def _build_mskt(args, root: Path, data_dir: Path) -> int:
     from explorer.build.meshes import build_meshes
     from explorer.build.sources import fetch
@@ -180,7 +184,7 @@ def _build_mskt(args, root: Path, data_dir: Path) -> int:
     out = args.out or root / "meshes"
     if args.fetch:
         fetch(data_dir)
-    reports = build_meshes(data_dir, out)
+    reports = build_meshes(data_dir, out, log=_progress)
     schematic = len(list(out.glob("*.ply"))) - len(reports)
     print(f"{len(reports)} MRI-derived meshes ({sum(r.triangles for r in reports)} triangles) and "
           f"{schematic} schematic meshes written to {out}")
@@ -210,7 +214,7 @@ def _build_spl(args, data_dir: Path) -> int:
             sources.verify(data_dir)
         except sources.SourceError:
             sources.fetch(data_dir)
-    reports = build_spl(spl_dir, data_dir, out)
+    reports = build_spl(spl_dir, data_dir, out, log=_progress)
     segmented = sum(r.made.triangles for r in reports)
     schematic = len(list(out.glob("*.ply"))) - len(reports)
     print(f"{len(reports)} segmented meshes ({segmented} triangles) and {schematic} schematic meshes written to {out}")

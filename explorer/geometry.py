@@ -12,8 +12,9 @@ mesh in the chosen set is simply not drawn.
     vessels segmented by hand, mirrored into the right knee's frame. It is built by
     ``knee-explorer build-meshes --geometry spl`` into the user's cache (never the repository).
 
-A built set carries a ``manifest.json`` (build version and the sha256 of every source); it is
-written last, so a set without one is incomplete and is rebuilt.
+A built set carries a ``manifest.json`` (build version, the sha256 of every source and of the build's
+code); it is written last, so a set without one is incomplete, and one whose sums differ is stale:
+either is rebuilt.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class GeometrySet:
         if not self.built:
             return (self.folder / "PROVENANCE.toml").is_file()
         manifest = self.manifest
-        return manifest.get("version") == SPL_BUILD_VERSION and manifest.get("sources") == expected_spl_sources()
+        return (manifest.get("version") == SPL_BUILD_VERSION and manifest.get("sources") == expected_spl_sources()
+                and manifest.get("build") == build_fingerprint())
 
 
 TITLES = {
@@ -130,3 +132,19 @@ def expected_spl_sources() -> dict[str, str]:
     from explorer.build.spl_sources import PINNED_SUMS
 
     return dict(PINNED_SUMS)
+
+
+def build_fingerprint() -> str:
+    """sha256 of the build's code (``explorer/build/*.py``): a cached set built by other code is stale.
+
+    Examples
+    --------
+    >>> len(build_fingerprint())
+    64
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((Path(__file__).parent / "build").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

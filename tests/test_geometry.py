@@ -8,7 +8,8 @@ import pytest
 
 from explorer.atlas import load_atlas
 from explorer.cli import main
-from explorer.geometry import MANIFEST, SPL_BUILD_VERSION, choose_geometry, expected_spl_sources, geometry_set
+from explorer.geometry import (MANIFEST, SPL_BUILD_VERSION, build_fingerprint, choose_geometry, expected_spl_sources,
+                               geometry_set)
 
 
 def test_the_committed_set_is_chosen_when_nothing_is_built(monkeypatch, tmp_path):
@@ -37,7 +38,10 @@ def test_an_incomplete_or_stale_build_is_not_present(monkeypatch, tmp_path):
     assert not spl.present(), "an older build version"
     (spl.folder / MANIFEST).write_text(json.dumps({"version": SPL_BUILD_VERSION, "sources": {}}))
     assert not spl.present(), "other sources"
-    (spl.folder / MANIFEST).write_text(json.dumps({"version": SPL_BUILD_VERSION, "sources": expected_spl_sources()}))
+    current = {"version": SPL_BUILD_VERSION, "sources": expected_spl_sources(), "build": build_fingerprint()}
+    (spl.folder / MANIFEST).write_text(json.dumps({**current, "build": "0" * 64}))
+    assert not spl.present(), "built by other build code"
+    (spl.folder / MANIFEST).write_text(json.dumps(current))
     assert spl.present()
 
 

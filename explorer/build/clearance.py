@@ -118,7 +118,8 @@ def keep_surface_clear(path: np.ndarray, surface_of, sides: int, solids: list[tu
     for iteration in range(iterations):
         if iteration:
             _relax(path, free)
-        rings = surface_of(path).vertices[: count * sides]
+        surface = surface_of(path)
+        rings = surface.vertices[: count * sides]
         ring_of = np.repeat(np.arange(count), sides)
         tangents = _unit_tangents(path)
         push = np.zeros_like(path)
@@ -131,7 +132,6 @@ def keep_surface_clear(path: np.ndarray, surface_of, sides: int, solids: list[tu
             gap, direction = _surface_gap(rings[checked], solid)
             moves = [(ring_of[checked], direction, margin - gap)]
             # and the solid's own points that reach into the surface (thin solids slip between its points)
-            surface = surface_of(path)
             low, high = surface.bounds[0] - margin - 1.0, surface.bounds[1] + margin + 1.0
             points = solid.vertices[(solid.vertices[:, 2] >= below)
                                     & np.all((solid.vertices >= low) & (solid.vertices <= high), axis=1)]

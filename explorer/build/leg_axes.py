@@ -87,3 +87,15 @@ def measure(bones: dict[str, trimesh.Trimesh], medial_plateau_x: float) -> dict[
         "fibula_behind_tibia_at_200_mm": float(tibia_centre[1] - fibula_centre[1]),
         "fibula_lateral_of_tibia_at_200_mm": float(fibula_centre[0] - tibia_centre[0]),
     }
+
+
+def stated(built: dict[str, trimesh.Trimesh]) -> dict[str, float]:
+    """:func:`measure` on a built set (bones and the medial tibial cartilage), rounded, with what each
+    figure is, for ``frame.toml``."""
+    plateau_x = float(built["medial_tibial_cartilage"].vertices[:, 0].mean())
+    figures = {name: round(value, 1) for name, value in measure(built, plateau_x).items()}
+    figures["method"] = ("shaft axes fitted through cross-section centres every 10 mm (femur 80-220 mm above, tibia and "
+                         "fibula 80-220 mm below the joint line); tibial slope in the sagittal plane through the medial "
+                         "tibial cartilage, against the perpendicular to the tibial shaft; gap and offsets at 200 mm "
+                         "below the joint line")
+    return figures

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import trimesh
 
-from explorer.build import align, provenance_file, soft_tissues, sources, surface
+from explorer.build import align, leg_axes, provenance_file, soft_tissues, sources, surface
 from explorer.build.volume import MRI_LABELS, Grid, LabelVolume, sample
 from explorer.meshio import write_ply
 
@@ -96,7 +96,7 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
             reports.append(made.report)
         matrices = {bone: np.asarray(fit["matrix"]) for bone, fit in alignments.items()}
         modelled = soft_tissues.build(built, matrices, paths["chain"], staging, log)
-        provenance_file.write(staging, reports, alignments, centre, modelled)
+        provenance_file.write(staging, reports, alignments, centre, modelled, leg_axes.stated(built))
         out_dir.mkdir(parents=True, exist_ok=True)
         for path in sorted(staging.iterdir()):
             shutil.move(str(path), out_dir / path.name)

@@ -15,6 +15,7 @@ import numpy as np
 import trimesh
 
 from explorer.build.clearance import keep_clear, keep_surface_clear
+from explorer.build.continuation import FADE_MM, TUCK_MM, Join, continue_structure, cut_ends, push_out
 from explorer.build.landmarks import Landmark, back_of
 from explorer.build.sweep import ellipsoid, smooth_path, sweep
 
@@ -72,6 +73,8 @@ class Modelled:
     sizes: str = "sizes chosen to look typical of an adult knee; no single published figure"
     attachments: dict[str, tuple[str, list[float]]] = field(default_factory=dict)
     diameter: float | None = None
+    #: For a segmented structure continued beyond its slab: the joins (see explorer.build.continuation).
+    joins: tuple[Join, ...] = ()
 
 
 class SoftTissueBuilder:
@@ -79,17 +82,20 @@ class SoftTissueBuilder:
 
     ``given`` structures (real, segmented ones) are not modelled: each step that would build one
     uses the given one instead, so that the structures modelled after it follow the real anatomy.
+    A given structure that the ``slab`` (bottom and top height of the segmented volume, mm) cuts is
+    modelled all the same, and the model's course beyond the slab is joined onto it.
     """
 
     def __init__(self, landmarks: dict[str, Landmark], sites: dict[str, np.ndarray],
                  bones: dict[str, trimesh.Trimesh], joint_solids: list[trimesh.Trimesh],
-                 given: dict[str, Modelled] | None = None):
+                 given: dict[str, Modelled] | None = None, slab: tuple[float, float] | None = None):
         self.L = {name: mark.point for name, mark in landmarks.items()}
         self.sites = sites
         self.bones = bones
         self.bone_list = [bones[name] for name in ("femur", "tibia", "fibula", "patella")]
         self.joint_solids = joint_solids
         self.given = dict(given or {})
+        self.slab = slab
         self.built: dict[str, Modelled] = dict(self.given)
 
     # helpers ------------------------------------------------------------------------------
@@ -117,12 +123,19 @@ class SoftTissueBuilder:
         return back_of(self.bones["tibia"], z, (-40.0, 40.0))
 
     def _add(self, item: Modelled) -> Modelled:
+        if item.id in self.given:
+            item = _joined(self.given[item.id], item, self.slab, self.bone_list)
         self.built[item.id] = item
         return item
 
+    def _use_given(self, structure_id: str) -> bool:
+        """True when the given structure is used as it is: it lies wholly inside the slab."""
+        given = self.given.get(structure_id)
+        return given is not None and not (self.slab and cut_ends(given.mesh, self.slab))
+
     def _tube(self, structure_id: str, kind: str, controls, diameter, landmarks, construction, assumptions,
               sizes=None, samples=60, solids=None, margin=1.5, fixed=(), width=None) -> Modelled:
-        if structure_id in self.given:
+        if self._use_given(structure_id):
             return self.given[structure_id]
         path = smooth_path(np.asarray(controls, dtype=float), samples)
         taper = np.linspace(TAPER[0], TAPER[1], samples)
@@ -185,7 +198,7 @@ class SoftTissueBuilder:
                        sizes="27 mm wide at the patella narrowing to 22 mm at the tibial tuberosity and 5 mm thick, "
                              "within typical adult sizes (about 25-30, 20-25 and 4-7 mm); its length follows from the "
                              "landmarks; no single published figure")
-        medial_end = self.sites["semimem-P2_r"]
+        medial_end = self._semimembranosus_insertion()
         lateral_end = L["lateral_condyle_back"] + [0.0, 0.0, 8.0]
         middle = np.array([0.0, self._back(8.0) - 3.0, 6.0])
         self._ligament("oblique_popliteal_ligament", "tibia", self._snap("tibia", medial_end), "femur",
@@ -203,6 +216,15 @@ class SoftTissueBuilder:
                        construction=f"{band}, down the lateral thigh about 13 mm outside the femur (over the vastus "
                                     "lateralis, not modelled), past the lateral epicondyle to Gerdy's tubercle; cut at "
                                     "the top of the scene")
+
+    def _semimembranosus_insertion(self) -> np.ndarray:
+        """Where the semimembranosus inserts: the lowest 3 mm of the segmented muscle where it is given,
+        else the leg model's insertion site."""
+        given = self.given.get("semimembranosus")
+        if given is None:
+            return self.sites["semimem-P2_r"]
+        vertices = given.mesh.vertices
+        return vertices[vertices[:, 2] < vertices[:, 2].min() + 3.0].mean(axis=0)
 
     def _widest_x(self, sign: int) -> float:
         """Largest |x| of femur, tibia and menisci within 4 mm of the joint line on one side."""
@@ -222,7 +244,7 @@ class SoftTissueBuilder:
         on as far again into the bone, straight and closing to a rounded end (:func:`_run_on`), so
         that it grows out of the bone instead of ending in a cut face beside it.
         """
-        if structure_id in self.given:
+        if self._use_given(structure_id):
             return self.given[structure_id]
         controls = np.vstack([start, *via, end])
         samples = 40
@@ -290,7 +312,8 @@ class SoftTissueBuilder:
                                   "ischial tuberosity site, a tendon along the lateral side of the popliteal fossa to the "
                                   "fibular head")
         tb = self._tibia_back
-        self._muscle("soleus", [[6.0, tb(-38.0) - 12.0, -38.0], [5.0, tb(-90.0) - 19.0, -90.0],
+        soleus_top = -30.0 if "soleus" in self.given else -38.0  # meets a segmented soleus inside its slab
+        self._muscle("soleus", [[6.0, tb(soleus_top) - 12.0, soleus_top], [5.0, tb(-90.0) - 19.0, -90.0],
                                 [3.0, tb(-160.0) - 19.0, -160.0], [1.0, tb(-245.0) - 17.0, -245.0]],
                      widths=[(0.0, 34.0), (0.3, 48.0), (0.7, 40.0), (1.0, 22.0)],
                      thickness=[(0.0, 8.0), (0.3, 16.0), (0.7, 15.0), (1.0, 8.0)],
@@ -333,7 +356,7 @@ class SoftTissueBuilder:
                                       "at 7-13 cm below the joint line, narrowing toward the Achilles tendon; cut at the "
                                       "bottom of the scene")
     def _muscle(self, structure_id, controls, widths, thickness, landmarks, construction, hint=(1, 0, 0)) -> Modelled:
-        if structure_id in self.given:
+        if self._use_given(structure_id):
             return self.given[structure_id]
         samples = 70
         path = smooth_path(np.asarray(controls, dtype=float), samples)
@@ -341,8 +364,10 @@ class SoftTissueBuilder:
         width = np.interp(arc, *zip(*widths))
         depth = np.interp(arc, *zip(*thickness))
         path = keep_clear(path, depth / 2, self.bone_list, margin=0.5, fixed=(samples - 1,))
-        earlier = [(item.mesh, self._merges_below(structure_id, item.id))
-                   for item in self.built.values() if item.kind == "muscle"]
+        # A model continuing a segmented muscle is instead pushed out of its neighbours once joined (_add).
+        earlier = [] if structure_id in self.given else [
+            (item.mesh, self._merges_below(structure_id, item.id))
+            for item in self.built.values() if item.kind == "muscle"]
         assumptions = "cross-sections are ellipses interpolated along the path; the muscle's far end is cut where the scene ends"
         if earlier:
             def surface(line):
@@ -360,6 +385,30 @@ class SoftTissueBuilder:
                                 "where they form one belly")
         mesh = sweep(path, width, depth, normal_hint=hint, sides=18)
         return self._add(Modelled(structure_id, "muscle", mesh, path, tuple(landmarks), construction, assumptions))
+
+    def _separate_muscles(self, passes: int = 2) -> None:
+        """Neighbouring muscles touch without passing through each other: what the build may move (a
+        modelled muscle, or a continued one beyond the slab) is moved out of every other muscle, twice
+        round (the gastrocnemius heads only above the level where they form one belly)."""
+        muscles = [item for item in self.built.values() if item.kind == "muscle"]
+        for _ in range(passes):
+            for item in muscles:
+                if item is self.given.get(item.id):
+                    continue
+                vertices = np.array(item.mesh.vertices)
+                movable = np.ones(len(vertices), dtype=bool)
+                if item.joins:
+                    movable = (vertices[:, 2] < self.slab[0]) | (vertices[:, 2] > self.slab[1])
+                for other in muscles:
+                    if other.id == item.id:
+                        continue
+                    held = np.flatnonzero(movable & (vertices[:, 2] > self._merges_below(item.id, other.id)))
+                    vertices[held] = push_out(vertices[held], [other.mesh])
+                item.mesh.vertices = vertices
+        for item in muscles:
+            if item is not self.given.get(item.id):
+                item.assumptions += ("; last, what still reached into a neighbouring muscle was moved onto its "
+                                     "surface (0.3 mm outside)")
 
     @staticmethod
     def _merges_below(structure_id: str, other_id: str) -> float:
@@ -518,12 +567,32 @@ class SoftTissueBuilder:
                            construction, assumptions + "; moved backwards in 1 mm steps until clear of bone"))
 
     def build_all(self) -> list[Modelled]:
-        """Every schematic structure not given, in build order (later ones avoid earlier ones)."""
+        """Every structure modelled or continued, in build order (later ones avoid earlier ones); given
+        structures used as they are are left out."""
         self.ligaments()
         self.muscles()
+        self._separate_muscles()
         self.vessels_and_nerves()
         self.bursae()
-        return [item for item in self.built.values() if item.id not in self.given]
+        return [item for item in self.built.values() if item is not self.given.get(item.id)]
+
+
+def _joined(given: Modelled, model: Modelled, slab: tuple[float, float], solids: list[trimesh.Trimesh]) -> Modelled:
+    """The segmented structure ``given`` with ``model``'s course beyond the slab joined on (kept out of ``solids``)."""
+    mesh, beyond, joins = continue_structure(given.mesh, model.mesh, model.centreline, slab, solids)
+    if not joins:
+        return given
+    line = np.vstack([beyond.get(1, np.empty((0, 3))), given.centreline, beyond.get(-1, np.empty((0, 3)))])
+    heights = ", ".join(f"{join.height:.0f}" for join in joins)
+    construction = (f"segmented within the atlas's slab ({slab[0]:.0f} to {slab[1]:.0f} mm); beyond it (joined at "
+                    f"z = {heights} mm) the schematic model: {model.construction}")
+    assumptions = (f"{model.assumptions}; near each join the model is moved onto the segmented end (same centre, area and "
+                   f"second moments of the cross-section; moved {', '.join(f'{j.offset_mm:.1f}' for j in joins)} mm), "
+                   f"the correction fading out over {FADE_MM:g} mm of its course, and it runs on {TUCK_MM:g} mm inside "
+                   "the segmented part")
+    # The segmented part keeps its own ends: the model's attachments are not where this mesh ends.
+    return Modelled(given.id, given.kind, mesh, line, model.landmarks,
+                    construction, assumptions, model.sizes, {}, model.diameter, tuple(joins))
 
 
 def _run_on(path: np.ndarray, widths: np.ndarray, embed) -> tuple[np.ndarray, np.ndarray]:

@@ -41,10 +41,11 @@ EXTENSION_STEPS = (
 )
 
 
-def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=()) -> None:
+def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=(), axes: dict | None = None) -> None:
     """Write the provenance and frame files for ``reports`` and the ``modelled`` structures into ``folder``.
 
     Each source is described once under ``[sources.<key>]``; every mesh entry lists the keys it uses.
+    ``axes``: the shaft angles of the built knee (:func:`explorer.build.leg_axes.stated`) for ``frame.toml``.
     """
     from explorer.build import meshes  # the build's parameters live there
     from explorer.build.volume import MRI_LABELS
@@ -68,7 +69,7 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=
                                             provenance="inferred", modifications=modifications)
     for record in modelled:
         entries[record.id] = modelled_entry(folder, record, "mri-labels", shared)
-    write_files(folder, entries, shared, frame_table(centre, alignments))
+    write_files(folder, entries, shared, frame_table(centre, alignments, **({"leg_axes": axes} if axes else {})))
 
 
 def modelled_entry(folder: Path, record, labels_key: str, shared: dict) -> dict:

@@ -21,7 +21,8 @@ JOINT_SOLIDS = ("medial_meniscus", "lateral_meniscus", "femoral_cartilage",
 
 
 def build(meshes: dict[str, trimesh.Trimesh], alignment: dict[str, np.ndarray], chain_xml: Path, staging: Path,
-          log: Callable[[str], None] = print, real: dict[str, str] | None = None) -> list[Modelled]:
+          log: Callable[[str], None] = print, real: dict[str, str] | None = None,
+          slab: tuple[float, float] | None = None) -> list[Modelled]:
     """Measure landmarks on the built bones, model every soft tissue, write meshes and ``landmarks.toml``.
 
     Parameters
@@ -37,16 +38,22 @@ def build(meshes: dict[str, trimesh.Trimesh], alignment: dict[str, np.ndarray], 
     real
         Structure id -> kind (``muscle``, ``nerve``...) of the segmented structures among
         ``meshes``: they are not modelled, and what is modelled next to them follows them.
+    slab
+        Bottom and top height (mm) of the volume they were segmented in: those it cuts are
+        continued beyond it by their models (returned with the modelled ones, ``joins`` set).
     """
     bones = {name: meshes[name] for name in ("femur", "tibia", "fibula", "patella")}
     found = landmark_rules.measure(bones)
     sites = read_sites(chain_xml, alignment)
     given = {name: given_structure(name, kind, meshes[name]) for name, kind in (real or {}).items()}
-    builder = SoftTissueBuilder(found, sites, bones, [meshes[name] for name in JOINT_SOLIDS], given)
+    builder = SoftTissueBuilder(found, sites, bones, [meshes[name] for name in JOINT_SOLIDS], given, slab)
     records = builder.build_all()
     for record in records:
         write_ply(staging / f"{record.id}.ply", record.mesh.vertices, record.mesh.faces)
-        log(f"{record.id:36s} {len(record.mesh.faces):7d} tris  schematic {record.kind}")
+        joins = "".join(f"  joined at z={j.height:.0f} mm: moved {j.offset_mm:.1f} mm, cross-section changes "
+                        f"{j.area_change:.0%} at most" for j in record.joins)
+        log(f"{record.id:36s} {len(record.mesh.faces):7d} tris  " + (f"segmented, continued{joins}" if record.joins
+                                                                     else f"schematic {record.kind}"))
     landmark_table = {
         name: {"point_mm": [round(float(v), 3) for v in mark.point], "method": mark.method}
         for name, mark in found.items()
@@ -96,4 +103,8 @@ def _record_table(record: Modelled) -> dict:
         table["diameter_mm"] = round(record.diameter, 3)
     for end, (bone, point) in record.attachments.items():
         table[f"{end}_attachment"] = {"bone": bone, "point_mm": point}
+    if record.joins:
+        table["segmented"] = True
+        table["joins"] = [{"height_mm": round(j.height, 2), "moved_mm": round(j.offset_mm, 2),
+                           "largest_area_change": round(j.area_change, 3)} for j in record.joins]
     return table

@@ -4,9 +4,11 @@
 is re-meshed from the atlas's label map (one structure per voxel, so neighbours do not overlap),
 smoothed more across its 1 mm slices than within them, and compared with the atlas's own model
 file. The femur, tibia and fibula are continued beyond the atlas's slab by the aligned leg-model
-bones; what the atlas lacks (sciatic and sural nerves, fibular branches, plantaris, posterior
-oblique and oblique popliteal ligaments, the bursa and the pathology variants) is modelled on
-these bones next to the real structures. The set is written into the cache and its manifest last.
+bones; the nerves, vessels and muscles the slab cuts are continued beyond it by their models
+(:mod:`explorer.build.continuation`); what the atlas lacks (sciatic and sural nerves, fibular
+branches, plantaris, posterior oblique and oblique popliteal ligaments, the bursa and the pathology
+variants) is modelled on these bones next to the real structures. The set is written into the cache
+and its manifest last.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import trimesh
 
 from explorer import geometry
 from explorer.build import meshes as label_meshes
-from explorer.build import soft_tissues, sources, spl_provenance, spl_sources, surface
+from explorer.build import continuation, leg_axes, soft_tissues, sources, spl_provenance, spl_sources, surface
 from explorer.build.volume import LabelVolume
 from explorer.meshio import write_ply
 
@@ -115,12 +117,16 @@ def build_spl(spl_dir: Path, leg_data_dir: Path, out_dir: Path,
     alignments: dict[str, dict] = {}
     built: dict[str, trimesh.Trimesh] = {}
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in out_dir.parent.glob(f".{out_dir.name}.*"):  # from a build that was killed
+        shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         for count, (label, (structure, kind)) in enumerate(STRUCTURES.items(), start=1):
             made = label_meshes.mesh_from_labels(volume, label, structure, to_frame, leg_paths,
                                                  np.asarray(smoothing(kind)), BLEND_MM,
                                                  follow=label_meshes.followed_alignment(structure, alignments))
+            if kind != "bone":
+                made.mesh.vertices = clear_of_leg_model_bone(made.mesh.vertices, built, volume, to_frame)
             write_ply(staging / made.report.file, made.mesh.vertices, made.mesh.faces)
             built[structure] = made.mesh
             if made.alignment:
@@ -132,11 +138,13 @@ def build_spl(spl_dir: Path, leg_data_dir: Path, out_dir: Path,
             reports.append(report)
         matrices = {bone: np.asarray(fit["matrix"]) for bone, fit in alignments.items()}
         real = {structure: kind for structure, kind in STRUCTURES.values() if kind != "bone"}
-        modelled = soft_tissues.build(built, matrices, leg_paths["chain"], staging, log, real=real)
+        modelled = soft_tissues.build(built, matrices, leg_paths["chain"], staging, log, real=real,
+                                      slab=slab_heights(volume, to_frame))
         shutil.copyfile(spl_sources.LICENCE_FILE, staging / spl_provenance.LICENCE_COPY)
-        spl_provenance.write(staging, reports, alignments, centre, modelled, mirror=MIRROR, blend_mm=BLEND_MM)
+        spl_provenance.write(staging, reports, alignments, centre, modelled, mirror=MIRROR, blend_mm=BLEND_MM,
+                             axes=leg_axes.stated(built))
         manifest = {"geometry": "spl", "version": geometry.SPL_BUILD_VERSION,
-                    "sources": geometry.expected_spl_sources(),
+                    "sources": geometry.expected_spl_sources(), "build": geometry.build_fingerprint(),
                     "built_seconds": round(time.monotonic() - started, 1)}
         (staging / geometry.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         if out_dir.exists():
@@ -146,6 +154,27 @@ def build_spl(spl_dir: Path, leg_data_dir: Path, out_dir: Path,
         if staging.exists():
             shutil.rmtree(staging)
     return reports
+
+
+def clear_of_leg_model_bone(vertices: np.ndarray, built: dict[str, trimesh.Trimesh], volume: LabelVolume,
+                            to_frame: np.ndarray) -> np.ndarray:
+    """``vertices`` of a segmented structure with those in the band at the slab's edge where the long bones
+    are the leg model's (not this person's) moved out of the bones, by 0.3 mm."""
+    depth = volume.depth_inside(trimesh.transform_points(vertices, np.linalg.inv(to_frame)))
+    band = np.flatnonzero(depth < sum(BLEND_MM))
+    moved = np.array(vertices, dtype=float)
+    if len(band):
+        bones = [built[bone] for bone in label_meshes.EXTENDED if bone in built]
+        moved[band] = continuation.push_out(moved[band], bones)
+    return moved
+
+
+def slab_heights(volume: LabelVolume, to_frame: np.ndarray) -> tuple[float, float]:
+    """Bottom and top height (mm, in the frame) of the label map's first and last slices."""
+    corners = np.array([[i, j, k] for i in (0, volume.labels.shape[0] - 1) for j in (0, volume.labels.shape[1] - 1)
+                        for k in (0, volume.labels.shape[2] - 1)], dtype=float)
+    heights = trimesh.transform_points(corners, to_frame)[:, 2]
+    return float(heights.min()), float(heights.max())
 
 
 def smoothing(kind: str) -> tuple[float, float, float]:

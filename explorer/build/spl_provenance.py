@@ -42,14 +42,16 @@ STEPS = (
     "dropped); quadric decimation to {tris} triangles (within {p95:.3f} mm at the 95th percentile and {maximum:.3f} "
     "mm at most of the full-resolution surface)"
 )
+EDGE_STEP = ("; within {band:g} mm of the slab's edge, where femur, tibia and fibula are the leg model's, vertices "
+             "that met those bones were moved 0.3 mm out of them")
 
 
 def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=(), *, mirror: np.ndarray,
-          blend_mm) -> None:
+          blend_mm, axes: dict) -> None:
     """Write the provenance and frame files of the spl set into ``folder``.
 
     ``mirror`` is the 4x4 applied to the label map, ``blend_mm`` the depth and width of the band where
-    the leg-model bones take over.
+    the leg-model bones take over, ``axes`` the shaft angles of the built knee.
     """
     shared = {"spl-labels": dict(SPL_SOURCE), **provenance_file.leg_model_sources(),
               **provenance_file.project_source(folder)}
@@ -61,6 +63,8 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=
         modifications = STEPS.format(label=report.label, sigma=" x ".join(f"{s:g}" for s in report.sigma_mm),
                                      grid=label_meshes.GRID_MM[kind], tris=made.triangles,
                                      p95=made.fidelity.p95, maximum=made.fidelity.maximum)
+        if kind != "bone":
+            modifications += EDGE_STEP.format(band=sum(blend_mm))
         if report.to_model:
             modifications += (f"; compared with the atlas's own model file {report.model_file} (sha256 "
                               f"{spl_sources.PINNED_SUMS[report.model_file][:12]}...): {report.to_model.p95:.2f} mm at "
@@ -73,11 +77,19 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=
         entries[made.structure] = provenance_file.entry(folder, made.file, used, shared, schematic=False,
                                                         provenance="verified", modifications=modifications)
     for record in modelled:
-        entries[record.id] = provenance_file.modelled_entry(folder, record, "spl-labels", shared)
+        if record.joins:
+            segmented = entries[record.id]
+            entries[record.id] = provenance_file.entry(
+                folder, segmented["file"], [*segmented["sources"], "project-model", "leg-model-chain"], shared,
+                schematic=False, provenance="verified",
+                modifications=f"{segmented['modifications']}; continued beyond the slab by a schematic model (not "
+                              f"measured): {record.construction}. Assumptions: {record.assumptions}.")
+        else:
+            entries[record.id] = provenance_file.modelled_entry(folder, record, "spl-labels", shared)
     mirror_table = {"matrix": [[float(v) for v in row] for row in mirror[:3, :3]],
                     "why": "the SPL Knee Atlas is a left knee; negating x gives the right knee's frame (+x lateral)"}
     frame_data = provenance_file.frame_table(
         centre, alignments, origin_source="centroid of labels 84 and 85 (tibial cartilages) of the SPL label map, after the mirror",
-        mirror=mirror_table)
+        mirror=mirror_table, leg_axes=axes)
     provenance_file.write_files(folder, entries, shared, frame_data)
 

@@ -1,0 +1,187 @@
+"""Continue a segmented structure beyond the slab it was segmented in, with its modelled course.
+
+A nerve, vessel or muscle that the atlas's slab cuts ends in a flat face at the slab's edge. The
+structure modelled for the same id on the same bones goes on; near the cut it is moved and
+reshaped onto the segmented end (same centre and area, and the same shape of the second moments of
+its cross-section), the
+correction fading out along the model's course, and the model is tucked a few millimetres inside
+the segmented part so that the two read as one structure without a step or a gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+import trimesh
+from scipy.spatial import cKDTree
+
+#: Height (mm) inside the slab where the segmented end is measured and the model takes over.
+INSET_MM = 3.0
+#: Length (mm) of course over which the model's correction fades out.
+FADE_MM = 40.0
+#: How far (mm) the model runs on inside the segmented part, and how much it is shrunk there.
+TUCK_MM, TUCK_SCALE = 5.0, 0.6
+#: How far (mm) a reshaped model is kept outside the bones.
+CLEARANCE_MM = 0.3
+#: A structure reaching within this distance (mm) of the slab's edge is cut by it.
+CUT_TOLERANCE_MM = 2.0
+
+
+@dataclass(frozen=True)
+class Join:
+    """One end where a model continues a segmented structure: the height of the join, the offset
+    the model was moved by there (mm), and the largest change of cross-section area across it."""
+
+    height: float
+    offset_mm: float
+    area_change: float
+
+
+def cut_ends(mesh: trimesh.Trimesh, slab: tuple[float, float]) -> list[int]:
+    """Which ends of ``mesh`` the slab ``(bottom, top)`` cuts: +1 for the top, -1 for the bottom."""
+    low, high = mesh.bounds[:, 2]
+    return [end for end, cut in ((1, high > slab[1] - CUT_TOLERANCE_MM), (-1, low < slab[0] + CUT_TOLERANCE_MM)) if cut]
+
+
+def section_moments(mesh: trimesh.Trimesh, z: float) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Centre (x, y), 2x2 second-moment matrix of the outline and area of the cross-section of ``mesh``
+    at height ``z`` (overlapping closed parts count once), or None where the mesh does not reach ``z``.
+
+    Examples
+    --------
+    >>> box = trimesh.creation.box([20.0, 10.0, 30.0])
+    >>> centre, moments, area = section_moments(box, 0.0)
+    >>> round(area), bool(moments[0, 0] > moments[1, 1])
+    (200, True)
+    """
+    section = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
+    if section is None:
+        return None
+    loops = [shapely.Polygon(loop[:, :2]).buffer(0) for loop in section.discrete if len(loop) >= 4]
+    shape = shapely.unary_union([loop for loop in loops if loop.area > 0])
+    if shape.is_empty:
+        return None
+    parts = list(getattr(shape, "geoms", [shape]))
+    outline = np.vstack([shapely.get_coordinates(shapely.line_interpolate_point(
+        part.exterior, np.linspace(0.0, 1.0, 100, endpoint=False), normalized=True)) for part in parts])
+    centre = np.asarray(shape.centroid.coords)[0]
+    offsets = outline - centre
+    return centre, offsets.T @ offsets / len(offsets), float(shape.area)
+
+
+def _sqrt_2x2(matrix: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh(matrix)
+    return vectors @ np.diag(np.sqrt(np.maximum(values, 1e-9))) @ vectors.T
+
+
+def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line: np.ndarray,
+                       slab: tuple[float, float], solids: list[trimesh.Trimesh] = ()
+                       ) -> tuple[trimesh.Trimesh, dict[int, np.ndarray], list[Join]]:
+    """The segmented mesh ``real`` with the parts of ``model`` beyond each cut end joined on.
+
+    ``model_line`` is the model's centre line. Returns the joined mesh (the segmented part and one
+    closed piece per continued end), the model's centre line beyond each continued end (as moved,
+    running from top to bottom) keyed by the end (+1 top, -1 bottom), and one :class:`Join` per
+    continued end. An end the model does not reach is left as it is. The reshaped model is kept
+    :data:`CLEARANCE_MM` outside every one of ``solids`` (the bones).
+    """
+    pieces = [real]
+    lines = {}
+    joins = []
+    dense = _densify(model_line if model_line[0, 2] >= model_line[-1, 2] else model_line[::-1], 0.5)
+    for end in cut_ends(real, slab):
+        height = (slab[1] if end > 0 else slab[0]) - end * INSET_MM
+        here, there = section_moments(real, height), section_moments(model, height)
+        if here is None or there is None:
+            continue
+        beyond = _clip_closed(model, height - end * TUCK_MM, end)
+        if beyond is None:
+            continue
+        shape = _sqrt_2x2(here[1]) @ np.linalg.inv(_sqrt_2x2(there[1]))
+        shape *= np.sqrt(here[2] / (abs(np.linalg.det(shape)) * there[2]))  # and the same area
+        shift = here[0] - there[0]
+        piece = beyond.copy()
+        piece.vertices = push_out(_reshape(piece.vertices, dense, height, end, shift, shape), solids)
+        line = dense[end * (dense[:, 2] - height) > 0]
+        lines[end] = _reshape(line, dense, height, end, shift, shape)
+        pieces.append(piece)
+        joined = trimesh.util.concatenate(pieces)
+        joins.append(Join(height, float(np.linalg.norm(shift)), _area_change(joined, height, end)))
+    return trimesh.util.concatenate(pieces), lines, joins
+
+
+def push_out(points: np.ndarray, solids, margin: float = CLEARANCE_MM) -> np.ndarray:
+    """``points`` with those inside (or within ``margin`` of) a closed solid moved out along its surface
+    normal to ``margin`` outside it.
+
+    Examples
+    --------
+    >>> ball = trimesh.creation.icosphere(radius=10.0)
+    >>> moved = push_out(np.array([[0.0, 0.0, 9.0], [0.0, 0.0, 20.0]]), [ball], margin=0.5)
+    >>> np.round(np.linalg.norm(moved, axis=1), 1).tolist()
+    [10.5, 20.0]
+    """
+    points = np.array(points, dtype=float)
+    for solid in solids:
+        low, high = solid.bounds[0] - margin, solid.bounds[1] + margin
+        near = np.flatnonzero(np.all((points >= low) & (points <= high), axis=1))
+        if len(near) == 0:
+            continue
+        closest, distance, triangle = trimesh.proximity.closest_point(solid, points[near])
+        inside = solid.contains(points[near])
+        move = inside | (distance < margin)
+        normals = solid.face_normals[triangle[move]]
+        points[near[move]] = closest[move] + margin * normals
+    return points
+
+
+def _clip_closed(mesh: trimesh.Trimesh, height: float, end: int) -> trimesh.Trimesh | None:
+    """The part of a closed mesh above (``end`` +1) or below (-1) ``height``, closed with a flat cap."""
+    import pyvista as pv
+
+    surface = pv.PolyData(mesh.vertices, np.hstack([np.full((len(mesh.faces), 1), 3), mesh.faces]).ravel())
+    kept = surface.clip_closed_surface(normal=(0.0, 0.0, float(end)), origin=(0.0, 0.0, height)).triangulate()
+    if kept.n_cells == 0:
+        return None
+    return trimesh.Trimesh(np.asarray(kept.points, dtype=float), kept.regular_faces, process=True)
+
+
+def _densify(line: np.ndarray, step: float) -> np.ndarray:
+    points = [line[0]]
+    for a, b in zip(line[:-1], line[1:]):
+        count = max(1, int(np.ceil(np.linalg.norm(b - a) / step)))
+        points.extend(a + (b - a) * t for t in np.linspace(0, 1, count + 1)[1:])
+    return np.asarray(points)
+
+
+def _reshape(points: np.ndarray, line: np.ndarray, height: float, end: int, shift: np.ndarray,
+             shape: np.ndarray) -> np.ndarray:
+    """Move and reshape ``points`` about their nearest centre-line point, fully at the join and
+    fading out over :data:`FADE_MM` of course beyond it; points tucked inside the segmented part
+    are also shrunk toward the centre line so that they stay hidden."""
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(line, axis=0), axis=1))])
+    crossing = np.argmin(np.abs(line[:, 2] - height))
+    _, nearest = cKDTree(line).query(points)
+    centre = line[nearest, :2]
+    past = end * (line[nearest, 2] - height) > 0
+    along = np.where(past, np.abs(arc[nearest] - arc[crossing]), 0.0)
+    weight = 0.5 * (1.0 + np.cos(np.pi * np.clip(along / FADE_MM, 0.0, 1.0)))
+    tuck = np.where(past, 1.0, TUCK_SCALE)
+    relative = points[:, :2] - centre
+    shaped = relative @ shape.T
+    moved = points.copy()
+    moved[:, :2] = centre + weight[:, None] * shift + tuck[:, None] * (
+        weight[:, None] * shaped + (1.0 - weight[:, None]) * relative)
+    return moved
+
+
+def _area_change(mesh: trimesh.Trimesh, height: float, end: int, step: float = 2.0) -> float:
+    """Largest relative change of cross-section area between heights ``step`` apart across the join."""
+    heights = height + end * np.arange(-2 * step, 4 * step + 0.1, step)
+    areas = [m[2] for z in heights if (m := section_moments(mesh, z)) is not None]
+    if len(areas) < 2:
+        return 0.0
+    areas = np.asarray(areas)
+    return float(np.max(np.abs(np.diff(areas)) / np.minimum(areas[:-1], areas[1:])))

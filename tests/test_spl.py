@@ -1,0 +1,153 @@
+"""The spl geometry set: its sources checked and fetched, its build, and the real knee's anatomy.
+
+Tests that need the SPL Knee Atlas files skip without them; those on the built set skip when it is not
+built here (``make test`` builds it into the cache first).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+
+from explorer.atlas import load_atlas
+from explorer.build import spl_provenance, spl_sources
+from explorer.build.sources import SourceError, default_data_dir
+from explorer.cli import main
+from explorer.geometry import geometry_set
+from explorer.meshio import parse_ply
+
+DATA = default_data_dir()
+SPL = DATA / "spl-knee-atlas"
+needs_atlas_files = pytest.mark.skipif(not SPL.is_dir(), reason=f"SPL Knee Atlas not found under {SPL}")
+BUILT = geometry_set("spl")
+needs_built_set = pytest.mark.skipif(not BUILT.present(), reason=f"spl geometry not built in {BUILT.folder}")
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    """A copy of the atlas's files served on localhost, as its public home serves them."""
+    folder = tmp_path / "mirror"
+    shutil.copytree(SPL, folder)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@needs_atlas_files
+def test_fetch_downloads_every_pinned_file_and_checks_it(mirror, tmp_path):
+    _, url = mirror
+    lines = []
+    fetched = spl_sources.fetch(tmp_path / "got", base_url=url, log=lines.append)
+    assert set(fetched) == set(spl_sources.PINNED_SUMS)
+    assert len(lines) == len(spl_sources.PINNED_SUMS), "one line per downloaded file"
+    assert spl_sources.fetch(tmp_path / "got", base_url=url, log=lines.append) == fetched
+    assert len(lines) == len(spl_sources.PINNED_SUMS), "files already there and right are not downloaded again"
+
+
+@needs_atlas_files
+def test_fetch_refuses_a_file_whose_sum_differs_and_leaves_nothing(mirror, tmp_path):
+    folder, url = mirror
+    (folder / "Model_97_fibula.vtk").write_bytes(b"not the atlas's fibula")
+    target = tmp_path / "got"
+    with pytest.raises(SourceError, match=r"Model_97_fibula.vtk: sha256 is [0-9a-f]{64}, expected 5ad31185"):
+        spl_sources.fetch(target, base_url=url, log=lambda line: None)
+    assert not (target / "Model_97_fibula.vtk").exists()
+    assert not [p for p in target.iterdir() if p.name.startswith(".")], "a partial download was left behind"
+
+
+@needs_atlas_files
+def test_a_wrong_checksum_stops_the_spl_build_with_one_line_and_no_output(tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(SPL, data / "spl-knee-atlas")
+    shutil.copytree(DATA / "myo-sim-leg", data / "myo-sim-leg")
+    (data / "spl-knee-atlas" / "seg.nrrd").write_bytes(b"broken")
+    out = tmp_path / "spl"
+    assert main(["build-meshes", "--geometry", "spl", "--data-dir", str(data), "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "seg.nrrd: sha256 is" in err, err
+    assert not out.exists() and list(tmp_path.iterdir()) == [data]
+
+
+def test_if_needed_says_why_it_does_not_build_without_the_atlas(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KNEE_EXPLORER_CACHE", str(tmp_path / "cache"))
+    assert main(["build-meshes", "--geometry", "spl", "--if-needed", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "spl geometry not built: no SPL Knee Atlas under" in out and "--fetch" in out
+    assert not (tmp_path / "cache").exists()
+
+
+def spl_mesh(structure_id: str) -> trimesh.Trimesh:
+    vertices, faces = parse_ply((BUILT.folder / f"{structure_id}.ply").read_bytes(), structure_id)
+    return trimesh.Trimesh(np.asarray(vertices, dtype=float), faces, process=False)
+
+
+@needs_built_set
+def test_the_built_set_validates_and_says_what_is_real():
+    atlas = load_atlas(geometry="spl")
+    assert atlas.geometry.name == "spl"
+    from explorer.build.spl import STRUCTURES
+
+    for structure_id, _kind in STRUCTURES.values():
+        entry = atlas[structure_id].provenance
+        assert entry is not None, f"{structure_id}: no provenance entry"
+        assert not entry.schematic, f"{structure_id}: segmented, but marked schematic"
+        assert "LicenseRef-3D-Slicer" in entry.license and "mirrored" in entry.modifications
+    for structure_id in ("sciatic_nerve", "sural_nerve", "plantaris", "semimembranosus_gastrocnemius_bursa"):
+        assert atlas[structure_id].schematic, f"{structure_id}: modelled, but not marked schematic"
+    licence = (BUILT.folder / spl_provenance.LICENCE_COPY).read_text(encoding="utf-8")
+    assert " ".join(licence.split()).startswith(spl_provenance.REQUIRED_OPENING), "the licence text is not the atlas's"
+
+
+@needs_built_set
+def test_credits_carry_the_atlas_notice_and_say_it_is_not_for_clinical_use(capsys):
+    assert main(["--geometry", "spl", "credits"]) == 0
+    out = capsys.readouterr().out
+    assert "Geometry: SPL Knee Atlas" in out
+    assert spl_provenance.REQUIRED_OPENING in out
+    assert "clinical use is neither recommended nor advised" in out
+
+
+@needs_built_set
+def test_lcl_is_a_cord_from_the_lateral_epicondyle_to_the_fibular_head():
+    lcl = spl_mesh("lateral_collateral_ligament").vertices
+    top, bottom = lcl[lcl[:, 2] > lcl[:, 2].max() - 3.0], lcl[lcl[:, 2] < lcl[:, 2].min() + 3.0]
+    to_femur = trimesh.proximity.closest_point(spl_mesh("femur"), top)[1].min()
+    to_fibula = trimesh.proximity.closest_point(spl_mesh("fibula"), bottom)[1].min()
+    assert to_femur <= 2.0, f"spl: lateral_collateral_ligament: upper end {to_femur:.1f} mm from the femur (limit 2)"
+    assert to_fibula <= 2.0, f"spl: lateral_collateral_ligament: lower end {to_fibula:.1f} mm from the fibula (limit 2)"
+    assert top[:, 0].mean() > 20.0, "spl: lateral_collateral_ligament: upper end is not on the lateral side"
+
+
+@needs_built_set
+def test_superficial_mcl_lies_on_bone_over_at_least_half_its_length():
+    mcl = spl_mesh("medial_collateral_ligament").vertices
+    bone = np.minimum(trimesh.proximity.closest_point(spl_mesh("femur"), mcl)[1],
+                      trimesh.proximity.closest_point(spl_mesh("tibia"), mcl)[1])
+    levels = np.floor((mcl[:, 2] - mcl[:, 2].min()) / 2.0).astype(int)
+    on_bone = np.mean([bone[levels == level].min() <= 2.0 for level in np.unique(levels)])
+    assert on_bone >= 0.5, f"spl: medial_collateral_ligament: within 2 mm of bone over {on_bone:.0%} of its length"
+    assert mcl[:, 0].mean() < -20.0, "spl: medial_collateral_ligament: not on the medial side"
+
+
+@needs_built_set
+def test_common_fibular_nerve_runs_behind_the_biceps_tendon_onto_the_fibular_neck():
+    nerve, tendon = spl_mesh("common_fibular_nerve"), spl_mesh("biceps_femoris_tendon")
+    for z in (10.0, 20.0, 30.0):
+        at = [np.asarray(m.section(plane_origin=[0, 0, z], plane_normal=[0, 0, 1]).vertices).mean(axis=0)
+              for m in (nerve, tendon)]
+        assert at[0][1] < at[1][1] or at[0][0] < at[1][0], (
+            f"spl: common_fibular_nerve: at z={z:.0f} mm neither behind nor medial of the biceps tendon "
+            f"(nerve {np.round(at[0][:2], 1)}, tendon {np.round(at[1][:2], 1)})")
+    low = nerve.vertices[nerve.vertices[:, 2] < -25.0]
+    gap = trimesh.proximity.closest_point(spl_mesh("fibula"), low)[1].min()
+    assert gap <= 5.0, f"spl: common_fibular_nerve: {gap:.1f} mm from the fibular neck (limit 5)"
