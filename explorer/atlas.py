@@ -112,12 +112,16 @@ class Atlas:
         ]
 
     def credits(self) -> list[str]:
-        """The attribution lines every export must carry: one per source, in order of first use, then
-        the licence notices some sources require to be kept with their data (the SPL Knee Atlas's)."""
-        sources = [source for s in self.structures.values() if s.provenance for source in s.provenance.sources]
-        lines = [source["attribution"] for source in sources] + [source["notice"] for source in sources
-                                                                   if source.get("notice")]
-        return list(dict.fromkeys(lines))
+        """The attribution lines every export must carry: one per source, in order of first use."""
+        return list(dict.fromkeys(source["attribution"] for source in self._sources()))
+
+    def notices(self) -> list[str]:
+        """The licence notices some sources require to be kept with every copy of their meshes (the SPL
+        Knee Atlas's, with its opening words and that it is not for clinical use)."""
+        return list(dict.fromkeys(source["notice"] for source in self._sources() if source.get("notice")))
+
+    def _sources(self) -> list[dict]:
+        return [source for s in self.structures.values() if s.provenance for source in s.provenance.sources]
 
     @property
     def geometry_title(self) -> str:

@@ -149,6 +149,8 @@ def _credits(args) -> int:
     print("Attribution (exports must carry these lines):")
     for line in atlas.credits():
         print(f"  {line}")
+    for line in atlas.notices():
+        print(f"Licence notice (kept with every copy of these meshes):\n  {line}")
     print("\nPer mesh:")
     for s in atlas.structures.values():
         if s.provenance:

@@ -41,10 +41,11 @@ def credits_page(atlas: Atlas) -> pn.viewable.Viewable:
         f"<td>{'schematic model' if s.schematic else 'measured'}</td></tr>"
         for s in atlas.structures.values() if s.provenance is not None)
     lines = "".join(f"<li>{escape(line)}</li>" for line in atlas.credits())
+    notices = "".join(f"<p class='licence-notice'>{escape(line)}</p>" for line in atlas.notices())
     return pn.pane.HTML(
         f"<main><h1>Credits and licences</h1><p>The explorer's code and texts: MIT licence.</p>"
         f"<p>Geometry shown: {escape(atlas.geometry_title)}.</p>"
-        f"<h2>Attribution</h2><ul>{lines}</ul>"
+        f"<h2>Attribution</h2><ul>{lines}</ul>{notices}"
         f"<h2>Per 3D model</h2><table><thead><tr><th>Structure</th><th>File</th><th>Licence</th><th>Geometry</th>"
         f"</tr></thead><tbody>{rows}</tbody></table><p><a href='./'>Back to the explorer</a></p></main>",
         sizing_mode="stretch_width")

@@ -63,11 +63,12 @@ def glb(view=None, path: str | Path = "knee.glb", *, atlas: "Atlas | None" = Non
             "license": structure.provenance.license if structure.provenance else None})
     units = {"units": "metres", "axes": AXES, "source_units": "millimetres (atlas frame: +x lateral, +y anterior, "
              "+z superior)", "title": saved.title or atlas.title, "disclaimer": atlas.disclaimer,
-             "geometry": atlas.geometry_title, "attribution": atlas.credits(), "view": saved.to_dict()}
+             "geometry": atlas.geometry_title, "attribution": atlas.credits(), "licence_notices": atlas.notices(),
+             "view": saved.to_dict()}
 
     def finish(tree: dict) -> None:
         tree["asset"]["generator"] = "knee-explorer"
-        tree["asset"]["copyright"] = "; ".join(atlas.credits())
+        tree["asset"]["copyright"] = "; ".join(atlas.credits() + atlas.notices())
         tree["asset"]["extras"] = json.loads(json.dumps(units))
 
     data = trimesh.exchange.gltf.export_glb(scene, include_normals=True, tree_postprocessor=finish)

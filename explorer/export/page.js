@@ -7,7 +7,8 @@
   document.getElementById("title").textContent = data.title;
   document.getElementById("footer").textContent = data.disclaimer + " Geometry: " + data.geometry + ". " + data.credits.join("; ") + ".";
   document.getElementById("disclaimer").textContent = data.disclaimer;
-  document.getElementById("credits").textContent = data.geometry + ". " + data.credits.join("; ");
+  document.getElementById("credits").textContent = [data.geometry + ". " + data.credits.join("; ") + ".",
+                                                     ...data.notices].join(" ");
   const glossary = document.getElementById("glossary");
   for (const term of data.glossary) {
     const dt = document.createElement("dt"); dt.id = "glossary-" + term.id; dt.textContent = term.term;

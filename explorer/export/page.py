@@ -98,7 +98,7 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
                   "viewUp": list(named["up"])}
     data = {
         "title": saved.title or atlas.title, "disclaimer": atlas.disclaimer, "credits": atlas.credits(),
-        "geometry": atlas.geometry_title,
+        "geometry": atlas.geometry_title, "notices": atlas.notices(),
         "labels": saved.labels, "selected": state.selected if state.selected in appearance else "",
         "highlight": HIGHLIGHT_COLOUR, "camera": camera, "structures": structures, "clip": _clip_plane(state.clip),
         "info": {sid: _info(atlas, sid) for sid in atlas.structures if atlas[sid].mesh_file},
