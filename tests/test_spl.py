@@ -151,3 +151,15 @@ def test_common_fibular_nerve_runs_behind_the_biceps_tendon_onto_the_fibular_nec
     low = nerve.vertices[nerve.vertices[:, 2] < -25.0]
     gap = trimesh.proximity.closest_point(spl_mesh("fibula"), low)[1].min()
     assert gap <= 5.0, f"spl: common_fibular_nerve: {gap:.1f} mm from the fibular neck (limit 5)"
+
+
+@needs_built_set
+def test_the_credits_page_names_the_geometry_and_carries_the_notice():
+    from html import escape
+
+    from explorer.app.server import credits_page
+
+    html = credits_page(load_atlas(geometry="spl")).object
+    assert "Geometry shown: SPL Knee Atlas" in html
+    assert escape(spl_provenance.REQUIRED_OPENING) in html
+    assert "clinical use is neither recommended nor advised" in html
