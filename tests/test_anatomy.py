@@ -336,3 +336,18 @@ def test_leg_shafts_stand_as_in_an_extended_knee(g):
     assert figures["tibia_fibula_gap_at_200_mm"] >= 10.0, f"{g}: fibula converges on the tibia: {stated}"
     assert figures["fibula_behind_tibia_at_200_mm"] > 0 and figures["fibula_lateral_of_tibia_at_200_mm"] > 10.0, (
         f"{g}: fibula not behind and lateral of the tibia: {stated}")
+
+
+@pytest.mark.parametrize("g, z", over_sets(lambda g: [-100.0, -150.0, -200.0]))
+def test_deep_fibular_nerve_runs_on_the_interosseous_membrane(g, z):
+    nerve = g.slice_centre("deep_fibular_nerve", z)
+    tibia, fibula = (np.asarray(g.mesh(bone).section(plane_origin=[0, 0, z], plane_normal=[0, 0, 1]).vertices)
+                     for bone in ("tibia", "fibula"))
+    gaps = np.linalg.norm(tibia[:, None, :2] - fibula[None, :, :2], axis=2)
+    i, j = np.unravel_index(np.argmin(gaps), gaps.shape)
+    membrane = (tibia[i] + fibula[j]) / 2
+    off = float(np.linalg.norm(nerve[:2] - membrane[:2]))
+    assert off <= 6.0, f"{g}: deep_fibular_nerve: {off:.1f} mm from the interosseous membrane at z={z:.0f} mm (limit 6)"
+    crest = float(tibia[:, 1].max())
+    assert nerve[1] < crest - 5.0, (f"{g}: deep_fibular_nerve: at z={z:.0f} mm its centre (y {nerve[1]:.1f}) is not "
+                                    f"behind the tibial crest (y {crest:.1f})")

@@ -477,13 +477,13 @@ class SoftTissueBuilder:
                    D["superficial_fibular_nerve"], ("fibular_neck", "fibula_shaft_centre_150"),
                    "from the division at the fibular neck down the lateral side of the leg, beside the fibula",
                    "calibre: half the common fibular nerve's area")
-        between = (fibula_150 + L["tibia_shaft_centre_150"]) / 2
-        self._tube("deep_fibular_nerve", "nerve",
-                   [split, split + [-4.0, 8.0, -14.0], between + [0.0, 16.0, 0.0], between + [0.0, 18.0, -95.0]],
-                   D["deep_fibular_nerve"], ("fibular_neck", "fibula_shaft_centre_150", "tibia_shaft_centre_150"),
-                   "from the division at the fibular neck forward and down in front of the interosseous membrane, "
-                   "between tibia and fibula",
-                   "calibre: half the common fibular nerve's area")
+        on_membrane = [self._interosseous_membrane(z) + [0.0, 3.0, 0.0] for z in (-90.0, -150.0, -245.0)]
+        self._tube("deep_fibular_nerve", "nerve", [split, split + [-4.0, 8.0, -14.0], *on_membrane],
+                   D["deep_fibular_nerve"], ("fibular_neck", "tibia and fibula cross-sections"),
+                   "from the division at the fibular neck forward and down onto the front of the interosseous "
+                   "membrane, on which it runs between tibia and fibula",
+                   "the membrane taken as the midpoint of the nearest points of tibia and fibula at each level; the "
+                   "centre line 3 mm in front of it; calibre: half the common fibular nerve's area")
         calf = self._calf_surface
         tibial_line = self.built["tibial_nerve"].centreline
         start_medial = tibial_line[np.argmin(np.abs(tibial_line[:, 2] - 10.0))]
@@ -520,6 +520,15 @@ class SoftTissueBuilder:
                    "between the gastrocnemius heads to join the popliteal vein in the fossa",
                    "calibre 3 mm assumed (no measured reference used)",
                    solids=self.bone_list + muscles, margin=0.5)
+
+    def _interosseous_membrane(self, z: float) -> np.ndarray:
+        """Middle of the interosseous membrane at height ``z``: halfway between the nearest points of the
+        tibia's and the fibula's cross-sections."""
+        outlines = [np.asarray(self.bones[bone].section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0]).vertices)
+                    for bone in ("tibia", "fibula")]
+        gaps = np.linalg.norm(outlines[0][:, None, :] - outlines[1][None, :, :], axis=2)
+        i, j = np.unravel_index(np.argmin(gaps), gaps.shape)
+        return (outlines[0][i] + outlines[1][j]) / 2
 
     def _calf_surface(self, x: float, z: float, gap: float = 2.0) -> np.ndarray:
         """A point ``gap`` mm behind the most posterior gastrocnemius surface at (x, z)."""
