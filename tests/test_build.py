@@ -1,18 +1,15 @@
 """The mesh build: checked sources, reproducible output identical to the committed meshes, fidelity."""
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 from explorer.atlas import default_root
 from explorer.build import meshes as build
-from explorer.build.sources import SOURCES
+from explorer.build.sources import SOURCES, default_data_dir
 from explorer.cli import main
 
-SHARED = Path(os.environ.get("KNEE_EXPLORER_SHARED") or default_root().parent / "shared")
-DATA = Path(os.environ.get("KNEE_EXPLORER_DATA") or SHARED / "data")
+DATA = default_data_dir()
 needs_sources = pytest.mark.skipif(
     not all(source.path(DATA).is_file() for source in SOURCES.values()),
     reason=f"source data not found under {DATA} (set KNEE_EXPLORER_SHARED or KNEE_EXPLORER_DATA)",

@@ -107,9 +107,9 @@ def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line
         line = dense[end * (dense[:, 2] - height) > 0]
         lines[end] = _reshape(line, dense, height, end, shift, shape)
         pieces.append(piece)
-        joined = trimesh.util.concatenate(pieces)
-        joins.append(Join(height, float(np.linalg.norm(shift)), _area_change(joined, height, end)))
-    return trimesh.util.concatenate(pieces), lines, joins
+        joins.append((height, float(np.linalg.norm(shift)), end))
+    joined = trimesh.util.concatenate(pieces)
+    return joined, lines, [Join(height, moved, _area_change(joined, height, end)) for height, moved, end in joins]
 
 
 def push_out(points: np.ndarray, solids, margin: float = CLEARANCE_MM) -> np.ndarray:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import trimesh
 
+from explorer.build.leg_axes import section_centre
+
 
 @dataclass(frozen=True)
 class Landmark:
@@ -35,11 +37,6 @@ def _ray_hit(mesh: trimesh.Trimesh, origin, direction) -> np.ndarray:
     if len(locations) == 0:
         raise ValueError(f"ray from {np.round(origin, 1)} along {direction} misses the mesh")
     return locations[np.argmin(np.linalg.norm(locations - np.asarray(origin), axis=1))]
-
-
-def _slab_centre(mesh: trimesh.Trimesh, z: float) -> np.ndarray:
-    section = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
-    return np.asarray(section.vertices).mean(axis=0)
 
 
 def measure(bones: dict[str, trimesh.Trimesh]) -> dict[str, Landmark]:
@@ -102,15 +99,15 @@ def measure(bones: dict[str, trimesh.Trimesh]) -> dict[str, Landmark]:
     heights = np.arange(apex[2] - 38, apex[2] - 22, 1.0)
     widths = [np.ptp(fibula.section(plane_origin=[0, 0, z], plane_normal=[0, 0, 1]).vertices[:, 0]) for z in heights]
     neck_z = float(heights[int(np.argmin(widths))])
-    add("fibular_neck", _slab_centre(fibula, neck_z),
+    add("fibular_neck", section_centre(fibula, neck_z),
         "centre of the narrowest fibula cross-section 22-38 mm below the head's apex")
     add("fibular_head_back", _extreme(fibula, (0, -1, 0), (apex[2] - 20, apex[2] - 5)),
         "most posterior fibula vertex 5-20 mm below the head's apex")
     add("patella_apex", _extreme(patella, (0, 0, -1), (-np.inf, np.inf)), "lowest patella vertex (its apex)")
     add("femur_shaft_back_100", _extreme(femur, (0, -1, 0), (98, 102)), "most posterior femur vertex 100 mm above the joint line")
-    add("femur_shaft_centre_200", _slab_centre(femur, 200.0), "centre of the femur cross-section 200 mm above the joint line")
-    add("tibia_shaft_centre_150", _slab_centre(tibia, -150.0), "centre of the tibia cross-section 150 mm below the joint line")
-    add("fibula_shaft_centre_150", _slab_centre(fibula, -150.0), "centre of the fibula cross-section 150 mm below the joint line")
+    add("femur_shaft_centre_200", section_centre(femur, 200.0), "centre of the femur cross-section 200 mm above the joint line")
+    add("tibia_shaft_centre_150", section_centre(tibia, -150.0), "centre of the tibia cross-section 150 mm below the joint line")
+    add("fibula_shaft_centre_150", section_centre(fibula, -150.0), "centre of the fibula cross-section 150 mm below the joint line")
     add("femur_shaft_lateral_200", _extreme(femur, (1, 0, 0), (198, 202)), "most lateral femur vertex 200 mm above the joint line")
     return found
 

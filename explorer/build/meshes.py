@@ -138,10 +138,9 @@ def mesh_from_labels(volume: LabelVolume, label: int, structure: str, to_frame: 
         mri_field = _sample_on(smoothed, mri_grid, from_frame)
         leg = align.load_body_mesh(leg_paths[leg_file])
         base = np.eye(4) if follow is None else follow
-        leg.apply_transform(base)
-        fitted, rms = _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end, blend_mm[0], motion)
+        fitted, rms = _align_leg_bone(leg.copy().apply_transform(base), mri_field, mri_grid, volume, from_frame,
+                                      joint_end, blend_mm[0], motion)
         transform = fitted @ base
-        leg.apply_transform(np.linalg.inv(base))
         leg.apply_transform(transform)
         scale = float(np.cbrt(np.linalg.det(transform[:3, :3])))
         alignment = {"rms_mm": round(rms, 2), "scale": round(scale, 4), "motion": MOTION_TEXT[motion],

@@ -110,16 +110,23 @@ def verify(data_dir: Path) -> dict[str, Path]:
     SourceError
         Naming the first file that is missing or whose sha256 differs.
     """
-    paths = {}
-    for source in SOURCES.values():
-        path = source.path(data_dir)
-        if not path.is_file():
-            raise SourceError(f"{path}: source file missing (try --fetch)")
-        actual = sha256_of(path)
-        if actual != source.sha256:
-            raise SourceError(f"{path}: sha256 is {actual}, expected {source.sha256}")
-        paths[source.key] = path
-    return paths
+    return {source.key: checked(source.path(data_dir), source.sha256, "try --fetch") for source in SOURCES.values()}
+
+
+def checked(path: Path, expected: str, remedy: str) -> Path:
+    """``path``, once it is there with the ``expected`` sha256.
+
+    Raises
+    ------
+    SourceError
+        Naming the file: missing (with the ``remedy``) or with another sha256.
+    """
+    if not path.is_file():
+        raise SourceError(f"{path}: source file missing ({remedy})")
+    actual = sha256_of(path)
+    if actual != expected:
+        raise SourceError(f"{path}: sha256 is {actual}, expected {expected}")
+    return path
 
 
 def fetch(data_dir: Path) -> None:

@@ -205,7 +205,4 @@ def _fidelity_in_slab(mesh: trimesh.Trimesh, model: trimesh.Trimesh, volume: Lab
     def inside(points: np.ndarray) -> np.ndarray:
         return points[volume.depth_inside(trimesh.transform_points(points, from_frame)) > depth]
 
-    there = surface.distances(inside(surface.surface_samples(mesh)), model)
-    back = surface.distances(inside(model.vertices), mesh)
-    both = np.concatenate([there, back])
-    return surface.Fidelity(float(np.percentile(both, 95)), float(both.max()))
+    return surface.fidelity(mesh, model, keep=inside)

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from explorer.build.sources import SourceError, sha256_of
+from explorer.build.sources import SourceError, checked, sha256_of
 
 #: The public repository and revision the pinned files were published at.
 REPOSITORY = "https://github.com/stity/spl-knee-atlas"
@@ -95,16 +95,8 @@ def verify(folder: Path) -> dict[str, Path]:
     SourceError
         Naming the first file that is missing or whose sha256 differs.
     """
-    paths = {}
-    for name, expected in PINNED_SUMS.items():
-        path = Path(folder) / name
-        if not path.is_file():
-            raise SourceError(f"{path}: source file missing (build-meshes --fetch downloads it)")
-        actual = sha256_of(path)
-        if actual != expected:
-            raise SourceError(f"{path}: sha256 is {actual}, expected {expected}")
-        paths[name] = path
-    return paths
+    return {name: checked(Path(folder) / name, expected, "build-meshes --fetch downloads it")
+            for name, expected in PINNED_SUMS.items()}
 
 
 def fetch(folder: Path, base_url: str | None = None, log=print) -> dict[str, Path]:

@@ -45,22 +45,24 @@ def _outward(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     return mesh
 
 
-def surface_samples(mesh: trimesh.Trimesh) -> np.ndarray:
+def _surface_samples(mesh: trimesh.Trimesh) -> np.ndarray:
     """Vertices, edge midpoints and face centroids: a deterministic dense sampling."""
     edges = mesh.vertices[mesh.edges_unique].mean(axis=1)
     return np.vstack([mesh.vertices, edges, mesh.triangles_center])
 
 
-def distances(points: np.ndarray, surface: trimesh.Trimesh) -> np.ndarray:
+def _distances(points: np.ndarray, surface: trimesh.Trimesh) -> np.ndarray:
     target = pv.PolyData(surface.vertices, np.hstack([np.full((len(surface.faces), 1), 3), surface.faces]))
     probe = pv.PolyData(points)
     return np.abs(probe.compute_implicit_distance(target)["implicit_distance"])
 
 
-def fidelity(decimated: trimesh.Trimesh, full: trimesh.Trimesh) -> Fidelity:
-    """Symmetric p95 and maximum distance between two surfaces."""
-    there = distances(surface_samples(decimated), full)
-    back = distances(full.vertices, decimated)
+def fidelity(decimated: trimesh.Trimesh, full: trimesh.Trimesh, keep=None) -> Fidelity:
+    """Symmetric p95 and maximum distance between two surfaces; ``keep`` (points -> the points to
+    measure) limits both ways to part of space."""
+    keep = keep or (lambda points: points)
+    there = _distances(keep(_surface_samples(decimated)), full)
+    back = _distances(keep(full.vertices), decimated)
     both = np.concatenate([there, back])
     return Fidelity(float(np.percentile(both, 95)), float(both.max()))
 
