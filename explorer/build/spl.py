@@ -138,11 +138,11 @@ def build_spl(spl_dir: Path, leg_data_dir: Path, out_dir: Path,
             reports.append(report)
         matrices = {bone: np.asarray(fit["matrix"]) for bone, fit in alignments.items()}
         real = {structure: kind for structure, kind in STRUCTURES.values() if kind != "bone"}
-        modelled = soft_tissues.build(built, matrices, leg_paths["chain"], staging, log, real=real,
-                                      slab=slab_heights(volume, to_frame))
+        slab = slab_heights(volume, to_frame)
+        modelled = soft_tissues.build(built, matrices, leg_paths["chain"], staging, log, real=real, slab=slab)
         shutil.copyfile(spl_sources.LICENCE_FILE, staging / spl_provenance.LICENCE_COPY)
         spl_provenance.write(staging, reports, alignments, centre, modelled, mirror=MIRROR, blend_mm=BLEND_MM,
-                             axes=leg_axes.stated(built))
+                             axes=leg_axes.stated(built), slab=slab)
         manifest = {"geometry": "spl", "version": geometry.SPL_BUILD_VERSION,
                     "sources": geometry.expected_spl_sources(), "build": geometry.build_fingerprint(),
                     "built_seconds": round(time.monotonic() - started, 1)}
