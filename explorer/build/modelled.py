@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import trimesh
 
-from explorer.build.clearance import keep_clear, keep_surface_clear
 from explorer.build import courses
+from explorer.build.clearance import keep_clear, keep_surface_clear
 from explorer.build.continuation import FADE_MM, TUCK_MM, Join, continue_structure, cut_ends, push_out
 from explorer.build.landmarks import Landmark, back_of
 from explorer.build.leg_axes import section_centre

@@ -4,7 +4,8 @@
 is re-meshed from the atlas's label map (one structure per voxel, so neighbours do not overlap),
 smoothed more across its 1 mm slices than within them, and compared with the atlas's own model
 file. The femur, tibia and fibula are continued beyond the atlas's slab by the aligned leg-model
-bones; the nerves, vessels and muscles the slab cuts are continued beyond it by their models
+bones; the nerves, vessels, muscles and tendons the slab cuts are continued beyond it by their models,
+or where they have none by the courses of :mod:`explorer.build.courses`
 (:mod:`explorer.build.continuation`); what the atlas lacks (sciatic and sural nerves, fibular
 branches, plantaris, posterior oblique and oblique popliteal ligaments, the bursa and the pathology
 variants) is modelled on these bones next to the real structures. The set is written into the cache
