@@ -163,3 +163,22 @@ def test_the_credits_page_names_the_geometry_and_carries_the_notice():
     assert "Geometry shown: SPL Knee Atlas" in html
     assert escape(spl_provenance.REQUIRED_OPENING) in html
     assert "clinical use is neither recommended nor advised" in html
+
+
+@needs_built_set
+def test_nothing_the_slab_cuts_ends_flat_at_its_edge():
+    """Every segmented soft tissue reaching the edge of the atlas's slab goes on beyond it."""
+    import tomllib
+
+    from explorer.build.spl import STRUCTURES
+
+    slab = tomllib.loads((BUILT.folder / "frame.toml").read_text(encoding="utf-8"))["slab"]
+    bottom, top = slab["bottom_mm"], slab["top_mm"]
+    for structure_id, kind in STRUCTURES.values():
+        if kind in ("bone", "cartilage", "meniscus"):
+            continue
+        low, high = spl_mesh(structure_id).bounds[:, 2]
+        if high > top - 2.0:
+            assert high > top + 10.0, f"spl: {structure_id}: ends at z={high:.0f} mm, at the slab's top edge ({top:.0f})"
+        if low < bottom + 2.0:
+            assert low < bottom - 10.0, f"spl: {structure_id}: ends at z={low:.0f} mm, at the slab's bottom edge ({bottom:.0f})"

@@ -42,13 +42,18 @@ def keep_clear(path: np.ndarray, radius, solids: list[trimesh.Trimesh], margin: 
         tangents = _unit_tangents(path)
         moved = False
         for solid in solids:
-            gap, direction = signed_gap(path, solid)
-            direction = _across(direction, tangents)
-            need = radius + margin - gap
-            push = (need > 1e-3) & free
+            # Points farther from the solid's box than their radius and margin need no distance query.
+            reach = (radius + margin + 1e-3)[:, None]
+            near = np.flatnonzero(np.all((path >= solid.bounds[0] - reach) & (path <= solid.bounds[1] + reach), axis=1))
+            if not len(near):
+                continue
+            gap, direction = signed_gap(path[near], solid)
+            direction = _across(direction, tangents[near])
+            need = radius[near] + margin - gap
+            push = (need > 1e-3) & free[near]
             if push.any():
                 moved = True
-                path[push] += direction[push] * (need[push] + 0.2)[:, None]
+                path[near[push]] += direction[push] * (need[push] + 0.2)[:, None]
         if not moved:
             break
     return path

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import trimesh
 
+from explorer.build import courses
 from explorer.build.clearance import keep_clear, keep_surface_clear
 from explorer.build.continuation import FADE_MM, TUCK_MM, Join, continue_structure, cut_ends, push_out
 from explorer.build.landmarks import Landmark, back_of
+from explorer.build.leg_axes import section_centre
 from explorer.build.sweep import ellipsoid, smooth_path, sweep
 
 #: Published sizes the models are built to and checked against (diameters and lengths in mm).
@@ -416,6 +418,76 @@ class SoftTissueBuilder:
         heads = {"gastrocnemius_medial_head", "gastrocnemius_lateral_head"}
         return GASTROCNEMIUS_JOIN_Z if {structure_id, other_id} == heads else -np.inf
 
+    # segmented structures without a model of their own ----------------------------------------
+    def courses_beyond_slab(self, table: tuple[courses.Course, ...]) -> None:
+        """Model the course beyond the slab of each segmented structure in ``table`` that the slab cuts,
+        and join it on (see :mod:`explorer.build.courses`)."""
+        for course in table:
+            if course.structure not in self.given or self._use_given(course.structure):
+                continue
+            given = self.given[course.structure]
+            controls, used = self._course_controls(course, given)
+            samples = 50
+            path = smooth_path(np.asarray(controls, dtype=float), samples)
+            arc = np.linspace(0.0, 1.0, samples)
+            width, depth = (np.interp(arc, *zip(*profile)) for profile in (course.widths, course.thickness))
+            if course.below and not course.above:
+                width, depth = width[::-1], depth[::-1]
+            solids = self.bone_list + ([item.mesh for item in self.built.values() if item.kind == "muscle"]
+                                       if course.kind == "vessel" else [])
+            path = keep_clear(path, np.minimum(width, depth) / 2, solids, margin=0.5)
+            mesh = sweep(path, width, depth, normal_hint=course.hint, sides=16)
+            largest = float(np.max(np.pi / 4 * width * depth)) / 100.0
+            self._add(Modelled(course.structure, course.kind, mesh, path, tuple(used), course.construction,
+                               f"cross-sections are ellipses interpolated along the course, largest {largest:.1f} cm2; "
+                               "pushed clear of the bones" + (" and muscles" if course.kind == "vessel" else "")))
+
+    def _course_controls(self, course: courses.Course, given: Modelled) -> tuple[list[np.ndarray], list[str]]:
+        """Control points of a course, from its lower end to its upper one, and the landmarks used."""
+        line = given.centreline  # top to bottom
+        used: list[str] = []
+        if course.along:
+            muscle = self.built[course.along].centreline
+            top = line[0]
+            start = muscle[np.argmin(np.abs(muscle[:, 2] - top[2]))]
+            beyond = muscle[muscle[:, 2] > top[2]][::-1]
+            steps = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(beyond, axis=0), axis=1))])
+            beyond = beyond[steps <= course.length_mm] if len(beyond) else beyond
+            used.append(f"{course.along} centre line")
+            inside = line[np.argmin(np.abs(line[:, 2] - (top[2] - 15.0)))]
+            return [inside, top, *(top + point - start for point in beyond[1:])], used
+
+        def placed(places, start: np.ndarray) -> list[np.ndarray]:
+            points, previous = [], start
+            for place in places:
+                if place[0] == "site":
+                    point = self.sites[place[1]]
+                elif place[0] == "toward":
+                    site, z = self.sites[place[1]], place[2]
+                    point = previous + (z - previous[2]) / (site[2] - previous[2]) * (site - previous)
+                else:
+                    _, name, z, dx, dy = place
+                    if name in self.bones:
+                        centre = section_centre(self.bones[name], z)
+                    else:
+                        other = self.built[name].centreline
+                        centre = other[np.argmin(np.abs(other[:, 2] - z))]
+                    point = np.array([centre[0] + dx, centre[1] + dy, z])
+                used.append(place[1] if place[0] != "at" else f"{place[1]} cross-section")
+                points.append(np.asarray(point, dtype=float))
+                previous = points[-1]
+            return points
+
+        below = placed(course.below, line[-1])[::-1]
+        above = placed(course.above, line[0])
+        if course.above and course.below:
+            middle = line[:: max(1, len(line) // 8)][::-1]
+        elif course.above:
+            middle = [line[np.argmin(np.abs(line[:, 2] - (line[0, 2] - 15.0)))], line[0]]
+        else:
+            middle = [line[-1], line[np.argmin(np.abs(line[:, 2] - (line[-1, 2] + 15.0)))]]
+        return [*below, *middle, *above], used
+
     # nerves and vessels --------------------------------------------------------------------
     def vessels_and_nerves(self) -> None:
         L, D = self.L, DIAMETERS
@@ -580,7 +652,9 @@ class SoftTissueBuilder:
         structures used as they are are left out."""
         self.ligaments()
         self.muscles()
+        self.courses_beyond_slab(courses.MUSCLES)
         self._separate_muscles()
+        self.courses_beyond_slab(courses.OTHERS)
         self.vessels_and_nerves()
         self.bursae()
         return [item for item in self.built.values() if item is not self.given.get(item.id)]

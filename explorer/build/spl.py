@@ -4,7 +4,8 @@
 is re-meshed from the atlas's label map (one structure per voxel, so neighbours do not overlap),
 smoothed more across its 1 mm slices than within them, and compared with the atlas's own model
 file. The femur, tibia and fibula are continued beyond the atlas's slab by the aligned leg-model
-bones; the nerves, vessels and muscles the slab cuts are continued beyond it by their models
+bones; the nerves, vessels, muscles and tendons the slab cuts are continued beyond it by their models,
+or where they have none by the courses of :mod:`explorer.build.courses`
 (:mod:`explorer.build.continuation`); what the atlas lacks (sciatic and sural nerves, fibular
 branches, plantaris, posterior oblique and oblique popliteal ligaments, the bursa and the pathology
 variants) is modelled on these bones next to the real structures. The set is written into the cache
@@ -138,11 +139,11 @@ def build_spl(spl_dir: Path, leg_data_dir: Path, out_dir: Path,
             reports.append(report)
         matrices = {bone: np.asarray(fit["matrix"]) for bone, fit in alignments.items()}
         real = {structure: kind for structure, kind in STRUCTURES.values() if kind != "bone"}
-        modelled = soft_tissues.build(built, matrices, leg_paths["chain"], staging, log, real=real,
-                                      slab=slab_heights(volume, to_frame))
+        slab = slab_heights(volume, to_frame)
+        modelled = soft_tissues.build(built, matrices, leg_paths["chain"], staging, log, real=real, slab=slab)
         shutil.copyfile(spl_sources.LICENCE_FILE, staging / spl_provenance.LICENCE_COPY)
         spl_provenance.write(staging, reports, alignments, centre, modelled, mirror=MIRROR, blend_mm=BLEND_MM,
-                             axes=leg_axes.stated(built))
+                             axes=leg_axes.stated(built), slab=slab)
         manifest = {"geometry": "spl", "version": geometry.SPL_BUILD_VERSION,
                     "sources": geometry.expected_spl_sources(), "build": geometry.build_fingerprint(),
                     "built_seconds": round(time.monotonic() - started, 1)}

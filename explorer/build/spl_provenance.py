@@ -47,11 +47,12 @@ EDGE_STEP = ("; within {band:g} mm of the slab's edge, where femur, tibia and fi
 
 
 def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=(), *, mirror: np.ndarray,
-          blend_mm, axes: dict) -> None:
+          blend_mm, axes: dict, slab: tuple[float, float]) -> None:
     """Write the provenance and frame files of the spl set into ``folder``.
 
     ``mirror`` is the 4x4 applied to the label map, ``blend_mm`` the depth and width of the band where
-    the leg-model bones take over, ``axes`` the shaft angles of the built knee.
+    the leg-model bones take over, ``axes`` the shaft angles of the built knee, ``slab`` the bottom and
+    top height (mm) of the label map.
     """
     shared = {"spl-labels": dict(SPL_SOURCE), **provenance_file.leg_model_sources(),
               **provenance_file.project_source(folder)}
@@ -90,6 +91,8 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=
                     "why": "the SPL Knee Atlas is a left knee; negating x gives the right knee's frame (+x lateral)"}
     frame_data = provenance_file.frame_table(
         centre, alignments, origin_source="centroid of labels 84 and 85 (tibial cartilages) of the SPL label map, after the mirror",
-        mirror=mirror_table, leg_axes=axes)
+        mirror=mirror_table, leg_axes=axes,
+        slab={"bottom_mm": round(slab[0], 2), "top_mm": round(slab[1], 2),
+              "what": "heights of the label map's first and last slices: the atlas's structures are segmented between them"})
     provenance_file.write_files(folder, entries, shared, frame_data)
 
