@@ -31,6 +31,20 @@ def _gltf_json(path: Path) -> dict:
     return json.loads(data[20:20 + length])
 
 
+def _srgb_channel_to_linear(value: float) -> float:
+    return value / 12.92 if value < 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+
+def _linear_to_srgb_hex(rgb: list[float]) -> str:
+    encoded = [12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055 for c in rgb]
+    return "#" + "".join(f"{round(c * 255):02x}" for c in encoded)
+
+
+def _materials_by_node(tree: dict) -> dict[str, dict]:
+    return {n["name"]: tree["materials"][tree["meshes"][n["mesh"]]["primitives"][0]["material"]]
+            for n in tree["nodes"] if "mesh" in n}
+
+
 @pytest.fixture(scope="module")
 def default_glb(tmp_path_factory) -> Path:
     return export.glb(None, tmp_path_factory.mktemp("glb") / "knee.glb")
@@ -44,7 +58,7 @@ def test_every_structure_a_named_node_with_extras(default_glb, atlas):
     nodes = {node["name"]: node for node in tree["nodes"]}
     assert nodes["femur"]["extras"]["name"] == "Femur" and nodes["femur"]["extras"]["group"] == "bones"
     material = tree["materials"][tree["meshes"][nodes["femur"]["mesh"]]["primitives"][0]["material"]]
-    expected = [int(atlas["femur"].colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    expected = [_srgb_channel_to_linear(int(atlas["femur"].colour[i:i + 2], 16) / 255) for i in (1, 3, 5)]
     assert material["pbrMetallicRoughness"]["baseColorFactor"] == pytest.approx([*expected, 1.0])
     assert tree["asset"]["extras"]["units"] == "metres"
     assert all(line in tree["asset"]["copyright"] for line in atlas.credits())
@@ -85,3 +99,13 @@ def test_cli_glb(tmp_path, capsys):
     out = tmp_path / "bones.glb"
     assert main(["export", str(out), "--show", "bones"]) == 0
     assert sorted(trimesh.load(out, force="scene").graph.nodes_geometry) == ["femur", "fibula", "patella", "tibia"]
+
+
+def test_cli_glb_colours_are_linear(tmp_path, capsys, atlas):
+    out = tmp_path / "vessels.glb"
+    assert main(["export", str(out), "--show", "popliteal_artery,femur"]) == 0
+    factor = _materials_by_node(_gltf_json(out))["popliteal_artery"]["pbrMetallicRoughness"]["baseColorFactor"]
+    assert atlas["popliteal_artery"].colour.lower() == "#c8283c"
+    assert factor[:3] == pytest.approx([0.5776, 0.0212, 0.0452], abs=5e-4)
+    assert factor[:3] == pytest.approx([_srgb_channel_to_linear(v / 255) for v in (0xC8, 0x28, 0x3C)])
+    assert _linear_to_srgb_hex(factor[:3]) == "#c8283c"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,8 @@ def glb(view=None, path: str | Path = "knee.glb", *, atlas: "Atlas | None" = Non
     """Write the view's visible structures as a binary glTF file (GLB) for slides.
 
     Each structure is one node and one mesh named by its id, with its name, group and mesh licence in
-    the node's ``extras`` and a material in its colour (the highlight colour if highlighted) and opacity.
+    the node's ``extras`` and a material in its colour (the highlight colour if highlighted; converted from sRGB
+    to the linear ``baseColorFactor`` glTF defines) and opacity.
     Coordinates are in **metres**, Y up (see :data:`AXES`); the asset's ``extras`` say so and its
     ``copyright`` holds the attribution lines and the disclaimer.
 
@@ -46,13 +48,14 @@ def glb(view=None, path: str | Path = "knee.glb", *, atlas: "Atlas | None" = Non
     saved = as_view(view, atlas)
     appearance = _appearance(saved, atlas)
     scene = trimesh.Scene(base_frame="knee")
+    factors: dict[str, list[float]] = {}
     for sid, (colour, opacity) in appearance.items():
         structure = atlas[sid]
         polydata = structure.mesh.triangulate()
         faces = polydata.faces.reshape(-1, 4)[:, 1:]
         vertices = np.asarray(polydata.points, dtype=float) @ TO_GLTF.T
         mesh = trimesh.Trimesh(vertices, faces, process=False)
-        rgba = [*(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)), float(opacity)]
+        rgba = factors[sid] = [*srgb_to_linear(colour), float(opacity)]
         material = trimesh.visual.material.PBRMaterial(
             name=sid, baseColorFactor=rgba, metallicFactor=0.0, roughnessFactor=0.6, doubleSided=False,
             alphaMode="BLEND" if opacity < 1 else "OPAQUE")
@@ -70,11 +73,47 @@ def glb(view=None, path: str | Path = "knee.glb", *, atlas: "Atlas | None" = Non
         tree["asset"]["generator"] = "knee-explorer"
         tree["asset"]["copyright"] = "; ".join(atlas.credits() + atlas.notices())
         tree["asset"]["extras"] = json.loads(json.dumps(units))
+        _exact_colours(tree, factors)
 
     data = trimesh.exchange.gltf.export_glb(scene, include_normals=True, tree_postprocessor=finish)
     with atomic_output(path, force=force) as temporary:
         temporary.write_bytes(data)
     return path
+
+
+def _exact_colours(tree: dict, factors: dict[str, list[float]]) -> None:
+    """Put each material's full-precision ``baseColorFactor`` back (trimesh rounds it to 8 bits)."""
+    for material in tree.get("materials", []):
+        if material.get("name") in factors:
+            material.setdefault("pbrMetallicRoughness", {})["baseColorFactor"] = factors[material["name"]]
+
+
+def srgb_to_linear(colour: str) -> tuple[float, float, float]:
+    """The linear RGB that glTF's ``baseColorFactor`` takes, from an sRGB ``#rrggbb`` colour.
+
+    Parameters
+    ----------
+    colour : str
+        An sRGB colour as ``#rrggbb``.
+
+    Returns
+    -------
+    tuple of float
+        Red, green and blue in linear light, each in [0, 1], by the sRGB transfer function.
+
+    Examples
+    --------
+    >>> [round(c, 3) for c in srgb_to_linear("#c8283c")]
+    [0.578, 0.021, 0.045]
+    """
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        raise ValueError(f"colour {colour!r} is not #rrggbb")
+    return tuple(_channel_to_linear(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+
+
+def _channel_to_linear(value: float) -> float:
+    """One sRGB channel in [0, 1] to linear light."""
+    return value / 12.92 if value < 0.04045 else ((value + 0.055) / 1.055) ** 2.4
 
 
 def _appearance(saved, atlas: "Atlas") -> dict[str, tuple[str, float]]:
