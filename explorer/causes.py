@@ -19,6 +19,9 @@ A cause file::
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,3 +154,80 @@ def read_cause(annotation: AnnotationFile, structures: set[str]) -> tuple[PainCa
     cause = PainCause(annotation.id, fields["name"].strip(), linked, tuple(fields.get("aliases") or ()),
                       annotation.text, path, evidence, bool(fields.get("urgent", False)), sections)
     return cause, problems
+
+
+def cause_key(text: str) -> str:
+    """The form a cause id or alias is matched in: lower case, apostrophes dropped, other gaps as ``_``.
+
+    Examples
+    --------
+    >>> cause_key("Baker's cyst"), cause_key("bakers-cyst"), cause_key(" DVT ")
+    ('bakers_cyst', 'bakers_cyst', 'dvt')
+    """
+    text = re.sub(r"['\u2019]", "", text.strip().lower())
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def cause_names(causes: Mapping[str, PainCause]) -> dict[str, str]:
+    """Every matching key of every cause (its id, name and aliases, as :func:`cause_key` writes them) -> its id.
+
+    An id wins over another cause's name or alias written the same way.
+    """
+    names: dict[str, str] = {}
+    for cause in causes.values():
+        for text in (cause.name, *cause.aliases):
+            names.setdefault(cause_key(text), cause.id)
+    names.update({cause_key(cause_id): cause_id for cause_id in causes})
+    return names
+
+
+def find_cause(value: str, causes: Mapping[str, PainCause]) -> str:
+    """The id of the cause ``value`` names, by id, name or alias, in any case.
+
+    Parameters
+    ----------
+    value : str
+        What the user typed, e.g. ``"dvt"``, ``"bakers-cyst"`` or ``"pcl_tear"``.
+    causes : Mapping[str, PainCause]
+        The atlas's causes by id.
+
+    Returns
+    -------
+    str
+        The cause's id.
+
+    Raises
+    ------
+    ValueError
+        If no cause has that id, name or alias; the message lists the valid ids, closest first.
+
+    Examples
+    --------
+    >>> cause = PainCause("deep_vein_thrombosis", "Deep vein thrombosis", (), ("DVT",), "", Path("d.md"))
+    >>> find_cause("dvt", {cause.id: cause})
+    'deep_vein_thrombosis'
+    >>> find_cause("dvd", {cause.id: cause})
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown pain cause id 'dvd' (valid ids, closest first: deep_vein_thrombosis)
+    """
+    names = cause_names(causes)
+    key = cause_key(value) if isinstance(value, str) else ""
+    if key in names:
+        return names[key]
+    ordered = closest_causes(key, names) + sorted(causes)
+    listed = ", ".join(dict.fromkeys(ordered))
+    raise ValueError(f"unknown pain cause id {value!r} (valid ids, closest first: {listed})")
+
+
+def closest_causes(key: str, names: Mapping[str, str]) -> list[str]:
+    """Cause ids whose id, name or alias is close to ``key``, closest first, each once.
+
+    Examples
+    --------
+    >>> closest_causes("menicus", {"meniscus_tear": "meniscus_tear", "torn_meniscus": "meniscus_tear", "oa": "osteoarthritis"})
+    ['meniscus_tear']
+    """
+    close = difflib.get_close_matches(key, list(names), n=len(names), cutoff=0.5)
+    prefixed = [name for name in names if key and name.startswith(key)]
+    return list(dict.fromkeys(names[name] for name in prefixed + close))

@@ -49,8 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=_validate)
 
     listing = commands.add_parser("list", parents=[choose], help="list structures with their group and linked pain causes",
-                                  description="List structures with their group and linked pain causes.")
+                                  description="List structures with their group and linked pain causes, or with "
+                                              "--causes the pain causes with their titles and aliases.")
     listing.add_argument("--json", action="store_true", help="print a machine-readable JSON list")
+    listing.add_argument("--causes", action="store_true",
+                         help="list the pain cause ids (what export --cause takes) with their titles and aliases")
     listing.set_defaults(run=_list)
 
     credits = commands.add_parser("credits", parents=[choose], help="print the attribution that exports must carry",
@@ -92,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--camera", default=None, help="anterior, posterior, medial, lateral or superior")
     export.add_argument("--show", default=None, help="comma-separated structure or group ids to show")
     export.add_argument("--select", default=None, help="structure id to select and highlight")
-    export.add_argument("--cause", default=None, help="pain cause id whose structures to highlight")
+    export.add_argument("--cause", default=None,
+                        help="pain cause whose structures to highlight: its id or an alias, in any case "
+                             "(knee-explorer list --causes lists them)")
     labels = export.add_mutually_exclusive_group()
     labels.add_argument("--labels", dest="labels", action="store_true", default=None, help="label the structures")
     labels.add_argument("--no-labels", dest="labels", action="store_false", help="no labels")
@@ -122,6 +127,8 @@ def _validate(args) -> int:
 
 def _list(args) -> int:
     atlas = load_atlas(args.root, meshes=False, geometry=args.geometry)
+    if args.causes:
+        return _list_causes(atlas, args.json)
     rows = [
         {
             "id": s.id, "name": s.name, "group": s.group, "mesh": s.mesh_file,
@@ -140,6 +147,19 @@ def _list(args) -> int:
         for row in members:
             causes = ", ".join(atlas.causes[c].name for c in row["pain_causes"]) or "-"
             print(f"  {row['id']:26s} {row['name']:28s} causes: {causes}")
+    return 0
+
+
+def _list_causes(atlas, as_json: bool) -> int:
+    """Print each pain cause's id, title and aliases, as text or JSON; returns the exit code."""
+    rows = [{"id": c.id, "name": c.name, "aliases": list(c.aliases)} for c in atlas.causes.values()]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max((len(row["id"]) for row in rows), default=0)
+    for row in rows:
+        aliases = ", ".join(row["aliases"]) or "-"
+        print(f"{row['id']:{width}s}  {row['name']}  (aliases: {aliases})")
     return 0
 
 

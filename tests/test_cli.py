@@ -67,3 +67,42 @@ def test_bad_arguments_give_one_line_and_exit_2(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("given, cause", [
+    ("dvt", "deep_vein_thrombosis"), ("DVT", "deep_vein_thrombosis"), ("Deep-Vein-Thrombosis", "deep_vein_thrombosis"),
+    ("baker", "bakers_cyst"), ("bakers-cyst", "bakers_cyst"), ("Baker's cyst", "bakers_cyst"), ("pcl_tear", "pcl_tear"),
+])
+def test_export_cause_takes_ids_and_aliases_in_any_case(tmp_path, capsys, given, cause):
+    out = tmp_path / "view.json"
+    assert main(["export", str(out), "--cause", given]) == 0
+    assert json.loads(out.read_text())["cause"] == cause
+
+
+def test_unknown_cause_is_one_line_listing_valid_ids_closest_first(tmp_path, atlas):
+    out = tmp_path / "view.json"
+    result = _run("export", str(out), "--cause", "thrombosis_deep")
+    assert result.returncode == 2 and not out.exists()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown pain cause id 'thrombosis_deep'" in lines[0], result.stderr
+    listed = lines[0].split("closest first: ", 1)[1].rstrip(")").split(", ")
+    assert listed[0] == "deep_vein_thrombosis"
+    assert sorted(listed) == sorted(atlas.causes)
+
+
+def test_list_causes_prints_ids_titles_and_aliases(atlas):
+    result = _run("list", "--causes")
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert set(lines) == set(atlas.causes)
+    for cause in atlas.causes.values():
+        assert cause.name in lines[cause.id] and all(alias in lines[cause.id] for alias in cause.aliases)
+    assert "DVT" in lines["deep_vein_thrombosis"] and "Baker" in lines["bakers_cyst"]
+
+
+def test_list_causes_json(capsys, atlas):
+    assert main(["list", "--causes", "--json"]) == 0
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert set(rows) == set(atlas.causes)
+    assert rows["deep_vein_thrombosis"] == {"id": "deep_vein_thrombosis", "name": "Deep vein thrombosis",
+                                            "aliases": list(atlas.causes["deep_vein_thrombosis"].aliases)}

@@ -34,6 +34,7 @@ from pathlib import Path
 from explorer.app.state import CLIP_AXES, CLIP_RANGE_MM, ViewState, decode, encode
 from explorer.appearance import default_visible
 from explorer.atlas import Atlas
+from explorer.causes import find_cause
 from explorer.views import VIEWS
 
 FORMAT = "knee-explorer-view"
@@ -215,9 +216,9 @@ def _structure(value, atlas: Atlas, need_mesh: bool = False) -> str:
 
 
 def _cause(value, atlas: Atlas) -> str:
-    if not isinstance(value, str) or not _ID.match(value) or value not in atlas.causes:
+    if not isinstance(value, str):
         raise ValueError(f"unknown pain cause id {value!r}")
-    return value
+    return find_cause(value, atlas.causes)
 
 
 def _camera(camera: dict) -> dict:
