@@ -103,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     labels.add_argument("--no-labels", dest="labels", action="store_false", help="no labels")
     export.add_argument("--title", default=None, help="title on the picture or page")
     export.add_argument("--size", default=None,
-                        help="WIDTHxHEIGHT in pixels (default 1920x1080 for .png, 640x480 for .gif and .mp4)")
+                        help="WIDTHxHEIGHT of the render in pixels (default 1920x1080 for .png, 640x480 for .gif "
+                             "and .mp4); the footer strip is added below it")
     export.add_argument("--transparent", action="store_true", help=".png: transparent background")
     export.add_argument("--frames", type=int, default=None, help=".gif/.mp4: frames in one turn")
     export.add_argument("--force", action="store_true", help="replace the output if it exists")

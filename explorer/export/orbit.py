@@ -21,7 +21,8 @@ def orbit(view=None, path: str | Path = "knee.gif", *, size: tuple[int, int] = D
     """Write an animation of the view turning once around the leg's long axis (GIF or MP4 by suffix).
 
     The camera keeps its distance, height and focal point and turns 360 degrees in ``frames`` steps.
-    The disclaimer and attribution are drawn on each frame.
+    The title is drawn on each frame and the disclaimer and attribution on a strip below it, so frames are
+    ``size`` plus that strip (:func:`explorer.export.picture.with_footer`).
 
     Examples
     --------
@@ -32,7 +33,7 @@ def orbit(view=None, path: str | Path = "knee.gif", *, size: tuple[int, int] = D
     """
     from PIL import Image
 
-    from explorer.export.picture import annotate
+    from explorer.export.picture import annotate, with_footer
     from explorer.scene import KneeScene
 
     path = Path(path)
@@ -67,7 +68,7 @@ def orbit(view=None, path: str | Path = "knee.gif", *, size: tuple[int, int] = D
                     scene.plotter.reset_camera_clipping_range()
                     image = Image.fromarray(np.asarray(scene.screenshot())[..., :3])
                     annotate(image, scene, {}, title=saved.title)
-                    writer.append_data(np.asarray(image))
+                    writer.append_data(np.asarray(with_footer(image, atlas)))
             finally:
                 writer.close()
     finally:

@@ -1,7 +1,8 @@
-"""PNG pictures of a view at any size: labels with leader lines, a title, the disclaimer and the attribution."""
+"""PNG pictures of a view at any size: labels, a title, and the disclaimer and attribution on a strip below."""
 
 from __future__ import annotations
 
+import math
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,12 +18,19 @@ if TYPE_CHECKING:
     from explorer.scene import KneeScene
 
 DEFAULT_SIZE = (1920, 1080)
+#: Title font size, in pixels at 1080 rows: its letters stand about 3% of a 1080p slide high.
+TITLE_SIZE = 42
+#: Footer font size, in pixels at 1080 rows.
+FOOTER_SIZE = 14
 
 
 def png(view=None, path: str | Path = "knee.png", *, size: tuple[int, int] = DEFAULT_SIZE,
         transparent: bool = False, labels: bool | None = None, title: str | None = None,
         atlas: "Atlas | None" = None, force: bool = False) -> Path:
-    """Render a view to a PNG file with its labels, title, disclaimer and attribution.
+    """Render a view to a PNG file with its labels and title, and the disclaimer and attribution below it.
+
+    The footer (disclaimer and attribution) has a strip of its own under the render, so the picture is
+    ``size`` plus that strip (see :func:`with_footer`) and covers none of the anatomy.
 
     Parameters
     ----------
@@ -32,7 +40,7 @@ def png(view=None, path: str | Path = "knee.png", *, size: tuple[int, int] = DEF
     path
         The PNG file to write; written whole or not at all.
     size
-        Width and height in pixels (e.g. ``(3840, 2160)``).
+        Width and height of the render in pixels (e.g. ``(3840, 2160)``); the footer strip adds rows below.
     transparent
         Transparent background instead of white.
     labels, title
@@ -62,19 +70,20 @@ def png(view=None, path: str | Path = "knee.png", *, size: tuple[int, int] = DEF
     try:
         scene.plotter.window_size = [width, height]
         pixels = np.asarray(scene.screenshot(transparent_background=transparent))
-        band = _band(scene.atlas, (width, height), title)
+        band = _band((width, height), title)
         anchors = visible_anchors(scene, labelled_ids(scene, saved), band) if labels else {}
     finally:
         scene.plotter.window_size = old_size
     image = Image.fromarray(pixels, "RGBA" if pixels.shape[-1] == 4 else "RGB")
     annotate(image, scene, anchors, title=title)
+    image = with_footer(image, scene.atlas)
     with atomic_output(path, force=force) as temporary:
         image.save(temporary, format="PNG", compress_level=3)
     return path
 
 
 def annotate(image, scene: "KneeScene", anchors: dict[str, tuple[float, float]], title: str = "") -> list[Label]:
-    """Draw labels with leader lines, the title and the footer (disclaimer, attribution) onto a PIL image.
+    """Draw labels with leader lines and the title onto a rendered PIL image (the footer goes below it).
 
     Returns the placed labels.
     """
@@ -82,13 +91,9 @@ def annotate(image, scene: "KneeScene", anchors: dict[str, tuple[float, float]],
 
     width, height = image.size
     draw = ImageDraw.Draw(image)
-    unit, small, footer, top, bottom = _metrics(scene.atlas, draw, (width, height), title)
-    line = small.size * 1.25
-    for i, text in enumerate(footer):
-        draw.text((round(12 * unit), bottom + 4 * unit + i * line), text, font=small, fill=(40, 40, 40, 255),
-                  stroke_width=max(1, round(2 * unit)), stroke_fill=(255, 255, 255, 255))
+    unit, top, bottom = _metrics((width, height), title)
     if title:
-        title_font = ImageFont.load_default(size=max(14, round(34 * unit)))
+        title_font = ImageFont.load_default(size=_title_size(unit))
         draw.text((width / 2, 10 * unit), title, font=title_font, anchor="ma", fill=(0, 0, 0, 255),
                   stroke_width=max(1, round(3 * unit)), stroke_fill=(255, 255, 255, 255))
     if not anchors:
@@ -121,25 +126,75 @@ def annotate(image, scene: "KneeScene", anchors: dict[str, tuple[float, float]],
     return placed
 
 
-def _band(atlas: "Atlas", size: tuple[int, int], title: str) -> tuple[float, float]:
-    """The rows between the title and the footer, where labels may point."""
-    from PIL import Image, ImageDraw
+def with_footer(image, atlas: "Atlas"):
+    """The picture with the disclaimer and attribution on a strip of their own below it.
 
-    _, _, _, top, bottom = _metrics(atlas, ImageDraw.Draw(Image.new("RGB", (8, 8))), size, title)
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        The rendered (and labelled) picture; left as it is.
+    atlas : Atlas
+        Gives the disclaimer, geometry and attribution lines.
+
+    Returns
+    -------
+    PIL.Image.Image
+        A new image as wide as ``image`` and taller by the strip (an even number of rows, so that an even
+        picture stays even for H.264); its top rows are ``image`` unchanged. The strip is white, or clear
+        for a picture with an alpha channel.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = image.size
+    unit = _unit((width, height))
+    font = ImageFont.load_default(size=max(10, round(FOOTER_SIZE * unit)))
+    margin = round(12 * unit)
+    lines = _footer_lines(atlas, ImageDraw.Draw(image), font, width - 2 * margin)
+    line = font.size * 1.25
+    strip = footer_height(len(lines), font.size, unit)
+    background = (255, 255, 255, 0) if image.mode == "RGBA" else (255, 255, 255)
+    framed = Image.new(image.mode, (width, height + strip), background)
+    framed.paste(image, (0, 0))
+    draw = ImageDraw.Draw(framed)
+    for i, text in enumerate(lines):
+        draw.text((margin, height + 6 * unit + i * line), text, font=font, fill=(40, 40, 40, 255),
+                  stroke_width=max(1, round(2 * unit)), stroke_fill=(255, 255, 255, 255))
+    return framed
+
+
+def footer_height(lines: int, font_size: int, unit: float) -> int:
+    """Rows of the footer strip for ``lines`` lines of text, rounded up to an even number.
+
+    Examples
+    --------
+    >>> footer_height(2, 14, 1.0)
+    48
+    """
+    return 2 * math.ceil((lines * font_size * 1.25 + 12 * unit) / 2)
+
+
+def _band(size: tuple[int, int], title: str) -> tuple[float, float]:
+    """The rows between the title and the bottom of the render, where labels may point."""
+    _, top, bottom = _metrics(size, title)
     return top, bottom
 
 
-def _metrics(atlas: "Atlas", draw, size: tuple[int, int], title: str):
-    """Scale unit, footer font, footer lines, and the top and bottom of the band between title and footer."""
-    from PIL import ImageFont
-
+def _unit(size: tuple[int, int]) -> float:
+    """Pixels per pixel of a 1080-row picture: what sizes of text and lines are scaled by."""
     width, height = size
-    unit = max(height, width * 9 / 16) / 1080
-    small = ImageFont.load_default(size=max(10, round(13 * unit)))
-    footer = _footer_lines(atlas, draw, small, width - 2 * round(12 * unit))
-    bottom = height - len(footer) * small.size * 1.25 - 10 * unit
-    top = 10 * unit + (max(14, round(34 * unit)) * 1.4 if title else 0)
-    return unit, small, footer, top, bottom
+    return max(height, width * 9 / 16) / 1080
+
+
+def _title_size(unit: float) -> int:
+    return max(14, round(TITLE_SIZE * unit))
+
+
+def _metrics(size: tuple[int, int], title: str) -> tuple[float, float, float]:
+    """Scale unit, and the top and bottom of the band below the title where labels go."""
+    unit = _unit(size)
+    bottom = size[1] - 10 * unit
+    top = 10 * unit + (_title_size(unit) * 1.4 if title else 0)
+    return unit, top, bottom
 
 
 def _footer_lines(atlas: "Atlas", draw, font, width: float) -> list[str]:
