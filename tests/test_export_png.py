@@ -50,6 +50,25 @@ def test_cli_png_carries_title_and_attribution(tmp_path, capsys, atlas):
     assert (bottom < 100).sum() > 200 and ink[0] > ink[1]
 
 
+def test_id_colours_are_colours_and_decode_for_hundreds_of_structures():
+    from explorer.export.labels import _decode, _id_colour
+
+    colours = np.array([[_id_colour(i) for i in range(600)]])
+    assert colours.min() >= 0 and colours.max() <= 255
+    assert _decode(colours, 600).tolist() == [list(range(600))]
+
+
+def test_cli_labelled_png_of_the_larger_set(tmp_path, capsys):
+    from explorer.geometry import geometry_set
+
+    if not geometry_set("spl").present():
+        pytest.skip("the spl geometry is not built here (knee-explorer build-meshes --geometry spl)")
+    out = tmp_path / "dvt.png"
+    assert main(["--geometry", "spl", "export", str(out), "--camera", "posterior", "--labels", "--cause", "dvt",
+                 "--size", "640x360"]) == 0, capsys.readouterr().err
+    assert Image.open(out).size[0] == 640
+
+
 def test_png_of_a_scene_as_it_is(tmp_path, atlas):
     scene = KneeScene(atlas, off_screen=True, window_size=(320, 240)).isolate("bones").view("lateral")
     out = export.png(scene, tmp_path / "bones.png", size=(640, 480), labels=True)

@@ -25,16 +25,36 @@ class Label:
     side: str  # "left" or "right"
 
 
+#: Ids per blue level of the flat id colours: red steps of 5 from 20 stay at or below 250.
+_PER_LEVEL = 47
+
+
 def _id_colour(index: int) -> tuple[int, int, int]:
+    """The flat colour actor ``index`` is drawn in to find where it shows (any index below 1,128).
+
+    Examples
+    --------
+    >>> _id_colour(0), _id_colour(48)
+    ((20, 30, 64), (25, 46, 72))
+    """
+    level, step = divmod(index, _PER_LEVEL)
     # Scrambled so that a blend of two neighbours' colours at an anti-aliased edge is no third id.
-    return (20 + 5 * index, 30 + (index * 67) % 200, 64)
+    return (20 + 5 * step, 30 + (index * 67) % 200, 64 + 8 * level)
 
 
 def _decode(image: np.ndarray, count: int) -> np.ndarray:
-    """Per pixel, the index of the actor drawn there, or -1."""
+    """Per pixel, the index of the actor drawn there, or -1.
+
+    Examples
+    --------
+    >>> _decode(np.array([[_id_colour(3), _id_colour(60), (255, 255, 255)]]), 61).tolist()
+    [[3, 60, -1]]
+    """
     r, g, b = image[..., 0], image[..., 1], image[..., 2]
-    index = (r - 20) // 5
-    ok = (b == 64) & ((r - 20) % 5 == 0) & (index >= 0) & (index < count)
+    step, level = (r - 20) // 5, (b - 64) // 8
+    index = level * _PER_LEVEL + step
+    ok = ((r - 20) % 5 == 0) & (step >= 0) & (step < _PER_LEVEL) & ((b - 64) % 8 == 0) & (level >= 0)
+    ok &= (index >= 0) & (index < count)
     ok &= g == 30 + (np.clip(index, 0, None) * 67) % 200
     return np.where(ok, index, -1)
 
