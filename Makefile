@@ -36,10 +36,10 @@ $(NODE_TOOLS)/node_modules/gltf-validator/package.json:
 		echo "warning: npm not found; the glTF validator test will be skipped"; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
 	touch $@
 
 # The SPL Knee Atlas geometry lives in the user's cache, built from ../shared/data when it is missing or stale.

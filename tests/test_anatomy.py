@@ -175,6 +175,14 @@ def test_common_fibular_nerve_is_lateral_and_close_to_the_fibular_neck(g):
                                      f"neck ({low:g}-{high:g} expected)")
 
 
+def _signed_distance(surface: trimesh.Trimesh, points: np.ndarray) -> np.ndarray:
+    """Distance from each point to the closed ``surface``, negative inside."""
+    import pyvista as pv
+
+    poly = pv.PolyData(surface.vertices, np.hstack([np.full((len(surface.faces), 1), 3), surface.faces]))
+    return np.asarray(pv.PolyData(points).compute_implicit_distance(poly)["implicit_distance"])
+
+
 @pytest.mark.parametrize("g", over_sets())
 def test_bursa_lies_between_medial_gastrocnemius_and_semimembranosus(g):
     mesh, slice_centre = g.mesh, g.slice_centre
@@ -182,6 +190,15 @@ def test_bursa_lies_between_medial_gastrocnemius_and_semimembranosus(g):
     for neighbour in ("gastrocnemius_medial_head", "semimembranosus"):
         gap = float(trimesh.proximity.closest_point(mesh(neighbour), bursa.vertices)[1].min())
         assert gap <= 1.5, f"{g}: semimembranosus_gastrocnemius_bursa: {gap:.1f} mm from the {neighbour} (should touch it)"
+    lattice = np.stack(np.meshgrid(*[np.arange(low, high, 0.5) for low, high in bursa.bounds.T], indexing="ij"), -1)
+    inner = lattice.reshape(-1, 3)[_signed_distance(bursa, lattice.reshape(-1, 3)) < 0]
+    for neighbour in ("gastrocnemius_medial_head", "semimembranosus"):
+        share = float((_signed_distance(mesh(neighbour), inner) < 0).mean())
+        assert share <= 0.05, f"{g}: semimembranosus_gastrocnemius_bursa: {share:.0%} of it lies inside the {neighbour}"
+    opening = float(trimesh.proximity.closest_point(mesh("femur"), bursa.vertices)[1].min())
+    assert opening <= 1.5, f"{g}: semimembranosus_gastrocnemius_bursa: {opening:.1f} mm from the femur (should open onto the joint)"
+    height = float(np.ptp(bursa.vertices[:, 2]))
+    assert 15.0 <= height <= 35.0, f"{g}: semimembranosus_gastrocnemius_bursa: {height:.0f} mm tall (about 2 cm expected)"
     centre = bursa.centroid
     a = slice_centre("gastrocnemius_medial_head", centre[2])
     b = slice_centre("semimembranosus", centre[2])

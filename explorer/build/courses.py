@@ -33,8 +33,8 @@ class Course:
     ``above`` and ``below`` list places away from the slab's top and bottom edge. ``widths`` and
     ``thickness`` are (fraction of the course, full diameter mm) pairs, the course running from
     the segmented end outward; a structure cut at both ends is one course from its lower end to
-    its upper one. ``along`` (tendons): the muscle whose continued centre line the tendon follows
-    for ``length_mm`` before it has spread out into the belly.
+    its upper one. ``along`` (tendons): the muscle whose continued centre line the tendon follows,
+    up or down from the edge the slab cuts it at, for ``length_mm`` before it has spread out into the belly.
     """
 
     structure: str
@@ -94,9 +94,17 @@ MUSCLES = (
 )
 
 OTHERS = (
-    Course("semitendinosus_tendon", "tendon", "runs on up the back of its belly, into which it spreads",
+    Course("semitendinosus_tendon", "tendon",
+           "runs on up the back of its belly, into which it spreads, and down on the anteromedial face of the tibia "
+           "to its insertion in the pes anserinus, just below the gracilis",
            along="semitendinosus", length_mm=50.0,
-           widths=((0.0, 11.0), (0.6, 9.0), (1.0, 1.0)), thickness=((0.0, 4.0), (0.6, 3.0), (1.0, 0.5))),
+           below=(("at", "tibia", -48.0, -23.5, -4.0), ("at", "tibia", -55.0, -22.0, -2.0)),
+           widths=((0.0, 7.0), (0.05, 6.0), (0.75, 11.0), (0.9, 9.0), (1.0, 1.0)),
+           thickness=((0.0, 1.0), (0.05, 3.0), (0.75, 4.0), (0.9, 3.0), (1.0, 0.5))),
+    Course("soleus_tendon", "tendon",
+           "the tendinous origin from the head and back of the fibula runs on down the back of the soleus, "
+           "into which it spreads", along="soleus", length_mm=40.0,
+           widths=((0.0, 22.0), (0.6, 16.0), (1.0, 1.0)), thickness=((0.0, 3.0), (0.6, 2.5), (1.0, 0.5))),
     Course("biceps_femoris_tendon", "tendon", "runs on up within its belly, into which it spreads",
            along="biceps_femoris", length_mm=50.0,
            widths=((0.0, 9.0), (0.6, 8.0), (1.0, 1.0)), thickness=((0.0, 2.0), (0.6, 2.0), (1.0, 0.5))),

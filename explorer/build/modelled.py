@@ -15,11 +15,12 @@ import numpy as np
 import trimesh
 
 from explorer.build import courses
+from explorer.build.cleft import cleft_sac
 from explorer.build.clearance import keep_clear, keep_surface_clear
 from explorer.build.continuation import FADE_MM, TUCK_MM, Join, continue_structure, cut_ends, push_out
 from explorer.build.landmarks import Landmark, back_of
 from explorer.build.leg_axes import section_centre
-from explorer.build.sweep import ellipsoid, smooth_path, sweep
+from explorer.build.sweep import smooth_path, sweep
 
 #: Published sizes the models are built to and checked against (diameters and lengths in mm).
 SIZE_SOURCES = {
@@ -431,7 +432,7 @@ class SoftTissueBuilder:
             path = smooth_path(np.asarray(controls, dtype=float), samples)
             arc = np.linspace(0.0, 1.0, samples)
             width, depth = (np.interp(arc, *zip(*profile)) for profile in (course.widths, course.thickness))
-            if course.below and not course.above:
+            if self._runs_down(course, given):
                 width, depth = width[::-1], depth[::-1]
             solids = self.bone_list + ([item.mesh for item in self.built.values() if item.kind == "muscle"]
                                        if course.kind == "vessel" else [])
@@ -442,20 +443,16 @@ class SoftTissueBuilder:
                                f"cross-sections are ellipses interpolated along the course, largest {largest:.1f} cm2; "
                                "pushed clear of the bones" + (" and muscles" if course.kind == "vessel" else "")))
 
+    def _runs_down(self, course: courses.Course, given: Modelled) -> bool:
+        """Whether ``course`` leaves the slab only through its bottom edge (its profiles then run downward)."""
+        if course.along:
+            return cut_ends(given.mesh, self.slab) == [-1]
+        return bool(course.below) and not course.above
+
     def _course_controls(self, course: courses.Course, given: Modelled) -> tuple[list[np.ndarray], list[str]]:
         """Control points of a course, from its lower end to its upper one, and the landmarks used."""
         line = given.centreline  # top to bottom
         used: list[str] = []
-        if course.along:
-            muscle = self.built[course.along].centreline
-            top = line[0]
-            start = muscle[np.argmin(np.abs(muscle[:, 2] - top[2]))]
-            beyond = muscle[muscle[:, 2] > top[2]][::-1]
-            steps = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(beyond, axis=0), axis=1))])
-            beyond = beyond[steps <= course.length_mm] if len(beyond) else beyond
-            used.append(f"{course.along} centre line")
-            inside = line[np.argmin(np.abs(line[:, 2] - (top[2] - 15.0)))]
-            return [inside, top, *(top + point - start for point in beyond[1:])], used
 
         def placed(places, start: np.ndarray) -> list[np.ndarray]:
             points, previous = [], start
@@ -478,11 +475,26 @@ class SoftTissueBuilder:
                 previous = points[-1]
             return points
 
+        def along_muscle(end: np.ndarray, down: bool) -> list[np.ndarray]:
+            """Points beyond ``end`` following the muscle's centre line for ``length_mm``, outward."""
+            muscle = self.built[course.along].centreline  # top to bottom
+            start = muscle[np.argmin(np.abs(muscle[:, 2] - end[2]))]
+            beyond = muscle[muscle[:, 2] < end[2]] if down else muscle[muscle[:, 2] > end[2]][::-1]
+            steps = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(beyond, axis=0), axis=1))])
+            beyond = beyond[steps <= course.length_mm] if len(beyond) else beyond
+            used.append(f"{course.along} centre line")
+            return [end + point - start for point in beyond[1:]]
+
+        down = self._runs_down(course, given)
         below = placed(course.below, line[-1])[::-1]
         above = placed(course.above, line[0])
-        if course.above and course.below:
+        if course.along and down:
+            below = along_muscle(line[-1], True)[::-1]
+        elif course.along:
+            above = along_muscle(line[0], False)
+        if above and below:
             middle = line[:: max(1, len(line) // 8)][::-1]
-        elif course.above:
+        elif above:
             middle = [line[np.argmin(np.abs(line[:, 2] - (line[0, 2] - 15.0)))], line[0]]
         else:
             middle = [line[-1], line[np.argmin(np.abs(line[:, 2] - (line[-1, 2] + 15.0)))]]
@@ -509,6 +521,10 @@ class SoftTissueBuilder:
                    "calibre 9 mm assumed (no measured reference used); follows the artery 9 mm behind it",
                    solids=self.bone_list + [self.built["popliteal_artery"].mesh], margin=0.5)
         division = np.array([2.0, back(70.0) - 30.0, 70.0])
+        branches = ("tibial_nerve", "common_fibular_nerve")
+        if self.slab and all(n in self.given and 1 in cut_ends(self.given[n].mesh, self.slab) for n in branches):
+            # The segmented branches are still apart at the slab's top edge: the sciatic nerve divides above it.
+            division = np.mean([self.given[n].centreline[0] for n in branches], axis=0) + [0.0, 0.0, 15.0]
         sciatic_top = np.array([L["femur_shaft_centre_200"][0] - 4.0, back(245.0, (-40, 60)) - 30.0, 245.0])
         tibial_calibre = D["tibial_nerve"]
         sciatic_area = 25.9 + 8.4
@@ -516,7 +532,7 @@ class SoftTissueBuilder:
                    diameter=equivalent_diameter(sciatic_area) * 0.75, width=equivalent_diameter(sciatic_area) / 0.75,
                    landmarks=("femur_shaft_centre_200",),
                    construction="flattened cord down the back of the thigh, between the hamstrings, to its division at "
-                                "the apex of the popliteal fossa 7 cm above the joint line",
+                                f"the apex of the popliteal fossa {division[2] / 10:.0f} cm above the joint line",
                    assumptions="cross-section = the sum of the tibial and common fibular parts' areas (below), flattened 4:3",
                    solids=self.bone_list + muscles)
         tb = self._tibia_back
@@ -622,30 +638,27 @@ class SoftTissueBuilder:
         a = medial_head.centreline[np.argmin(np.abs(medial_head.centreline[:, 2] - z))]
         b = semimembranosus.centreline[np.argmin(np.abs(semimembranosus.centreline[:, 2] - z))]
         centre = (a + b) / 2
-        axes = _axes_toward(b - a)
-        self._sac("semimembranosus_gastrocnemius_bursa", centre, axes, (np.linalg.norm(b - a) / 2 + 1.0, 4.0, 11.0),
-                  "flattened sac between the medial gastrocnemius head and the semimembranosus tendon behind the "
-                  "medial femoral condyle", "normal size, about 2 cm tall; shape an ellipsoid")
-        self._sac("bakers_cyst", centre + [0.0, -9.0, -6.0], axes, (13.0, 13.0, 26.0),
-                  "the same bursa enlarged by joint fluid, bulging backwards between the two tendons",
-                  "pathology variant: about 5 cm tall, a size often seen on scans; shape an ellipsoid")
+        sac = cleft_sac(medial_head.mesh, semimembranosus.mesh, self.bone_list, centre, opening_to=self.bones["femur"])
+        self._add(Modelled("semimembranosus_gastrocnemius_bursa", "bursa", sac, centre[None, :],
+                           ("semimembranosus and medial gastrocnemius surfaces", "femur surface"),
+                           "sac filling the cleft between the medial gastrocnemius head and the semimembranosus behind "
+                           "the medial femoral condyle: the space within 4 mm of both muscles and outside both, 22 mm "
+                           "tall and at most 25 mm across, with a 3 mm neck forward to the femur where the bursa opens "
+                           "into the joint",
+                           "normal size, about 2 cm tall; the wall lies on both muscles' surfaces (smoothed by 0.5 mm)"))
+        cyst = cleft_sac(medial_head.mesh, semimembranosus.mesh, self.bone_list, centre + [0.0, -9.0, -6.0], reach=10.0,
+                         half_height=26.0, half_width=20.0, opening_to=self.bones["femur"], neck_mm=5.0)
+        self._add(Modelled("bakers_cyst", "pathology", cyst, centre[None, :],
+                           ("semimembranosus and medial gastrocnemius surfaces", "femur surface"),
+                           "the same bursa enlarged by joint fluid: the space within 10 mm of both muscles and outside "
+                           "them, up to 52 mm tall, bulging backwards between them, with a 5 mm neck forward to the femur",
+                           "pathology variant: about 5 cm tall, a size often seen on scans; the muscles are not pushed aside"))
         vein = self.built["popliteal_vein"].centreline
         part = vein[(vein[:, 2] > -28.0) & (vein[:, 2] < 12.0)]
         mesh = sweep(part, DIAMETERS["popliteal_vein"] * 0.7, DIAMETERS["popliteal_vein"] * 0.7, sides=14)
         self._add(Modelled("popliteal_vein_thrombus", "pathology", mesh, part, ("popliteal vein centre line",),
                            "a clot filling the popliteal vein's lumen over 4 cm at the level of the joint",
                            "pathology variant: diameter 70% of the vein's, shown only when asked for"))
-
-    def _sac(self, structure_id, centre, axes, radii, construction, assumptions) -> None:
-        centre = np.asarray(centre, dtype=float)
-        for _ in range(40):
-            mesh = ellipsoid(centre, radii, axes)
-            if not any(bone.contains(mesh.vertices).any() for bone in self.bone_list):
-                break
-            centre = centre + [0.0, -1.0, 0.0]
-        self._add(Modelled(structure_id, "bursa" if structure_id.endswith("bursa") else "pathology", mesh,
-                           centre[None, :], ("semimembranosus and medial gastrocnemius centre lines",),
-                           construction, assumptions + "; moved backwards in 1 mm steps until clear of bone"))
 
     def build_all(self) -> list[Modelled]:
         """Every structure modelled or continued, in build order (later ones avoid earlier ones); given
@@ -707,11 +720,3 @@ def _run_on(path: np.ndarray, widths: np.ndarray, embed) -> tuple[np.ndarray, np
             parts.append(beyond)
             part_widths.append(closing)
     return np.vstack(parts), np.concatenate(part_widths)
-
-
-def _axes_toward(direction: np.ndarray) -> np.ndarray:
-    """Columns: ``direction`` (horizontal), the horizontal perpendicular, and +z."""
-    x = np.array([direction[0], direction[1], 0.0])
-    x = x / np.linalg.norm(x) if np.linalg.norm(x) > 1e-6 else np.array([1.0, 0.0, 0.0])
-    z = np.array([0.0, 0.0, 1.0])
-    return np.stack([x, np.cross(z, x), z], axis=1)

@@ -96,11 +96,3 @@ def sweep(
     if mesh.volume < 0:
         mesh.invert()
     return mesh
-
-
-def ellipsoid(centre, radii, axes=None, subdivisions: int = 3) -> trimesh.Trimesh:
-    """A closed ellipsoid with semi-axes ``radii`` along the columns of ``axes`` (identity by default)."""
-    sphere = trimesh.creation.icosphere(subdivisions=subdivisions)
-    axes = np.eye(3) if axes is None else np.asarray(axes, dtype=float)
-    vertices = (sphere.vertices * np.asarray(radii, dtype=float)) @ axes.T + np.asarray(centre, dtype=float)
-    return trimesh.Trimesh(vertices, sphere.faces, process=False)
