@@ -521,10 +521,12 @@ class SoftTissueBuilder:
                    "calibre 9 mm assumed (no measured reference used); follows the artery 9 mm behind it",
                    solids=self.bone_list + [self.built["popliteal_artery"].mesh], margin=0.5)
         division = np.array([2.0, back(70.0) - 30.0, 70.0])
-        branches = ("tibial_nerve", "common_fibular_nerve")
-        if self.slab and all(n in self.given and 1 in cut_ends(self.given[n].mesh, self.slab) for n in branches):
-            # The segmented branches are still apart at the slab's top edge: the sciatic nerve divides above it.
-            division = np.mean([self.given[n].centreline[0] for n in branches], axis=0) + [0.0, 0.0, 15.0]
+        branch_tops = {"tibial_nerve": [], "common_fibular_nerve": []}
+        if self.slab and all(n in self.given and 1 in cut_ends(self.given[n].mesh, self.slab) for n in branch_tops):
+            # The segmented branches are still apart at the slab's top edge: the sciatic nerve divides above it,
+            # and each branch's model runs from there through its segmented top.
+            branch_tops = {n: [self.given[n].centreline[0]] for n in branch_tops}
+            division = np.mean([top[0] for top in branch_tops.values()], axis=0) + [0.0, 0.0, 15.0]
         sciatic_top = np.array([L["femur_shaft_centre_200"][0] - 4.0, back(245.0, (-40, 60)) - 30.0, 245.0])
         tibial_calibre = D["tibial_nerve"]
         sciatic_area = 25.9 + 8.4
@@ -536,7 +538,7 @@ class SoftTissueBuilder:
                    assumptions="cross-section = the sum of the tibial and common fibular parts' areas (below), flattened 4:3",
                    solids=self.bone_list + muscles)
         tb = self._tibia_back
-        tibial = [division, [1.0, back(30.0) - 20.0, 30.0], [1.5, back(0.0) - 19.0, 0.0], [1.0, back(-40.0) - 18.0, -40.0],
+        tibial = [division, *branch_tops["tibial_nerve"], [1.0, back(30.0) - 20.0, 30.0], [1.5, back(0.0) - 19.0, 0.0], [1.0, back(-40.0) - 18.0, -40.0],
                   [-1.0, tb(-100.0) - 6.5, -100.0], [-3.0, tb(-170.0) - 6.5, -170.0], [-5.0, tb(-245.0) - 6.5, -245.0]]
         self._tube("tibial_nerve", "nerve", tibial, tibial_calibre, ("tibia_shaft_centre_150",),
                    "continues straight down the middle of the popliteal fossa, most superficial of the three at the "
@@ -549,7 +551,7 @@ class SoftTissueBuilder:
         head_back = L["fibular_head_back"]
         around = 7.5 + 7.0
         wind = [neck + [around * np.sin(a), -around * np.cos(a), 6.0 - 6.0 * a] for a in np.radians([0.0, 45.0, 90.0, 135.0])]
-        cfn = [division, [division[0] + 14.0, back(40.0) - 20.0, 40.0],
+        cfn = [division, *branch_tops["common_fibular_nerve"], [division[0] + 14.0, back(40.0) - 20.0, 40.0],
                L["lateral_condyle_back"] + [14.0, -12.0, -10.0], head_back + [2.0, -8.0, 0.0], *wind]
         self._tube("common_fibular_nerve", "nerve", cfn, D["common_fibular_nerve"],
                    ("fibular_head_back", "fibular_neck", "lateral_condyle_back"),
