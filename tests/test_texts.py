@@ -22,11 +22,13 @@ STRUCTURE_IDS = {
     "cartilage": "femoral_cartilage medial_tibial_cartilage lateral_tibial_cartilage patellar_cartilage",
     "menisci": "medial_meniscus lateral_meniscus",
     "ligaments": "anterior_cruciate_ligament posterior_cruciate_ligament medial_collateral_ligament "
-                 "lateral_collateral_ligament posterior_oblique_ligament patellar_ligament oblique_popliteal_ligament iliotibial_band",
+                 "lateral_collateral_ligament posterior_oblique_ligament patellar_ligament oblique_popliteal_ligament iliotibial_band "
+                 "posterior_joint_capsule",
     "nerves": "sciatic_nerve tibial_nerve common_fibular_nerve medial_sural_cutaneous_nerve lateral_sural_cutaneous_nerve "
               "sural_nerve superficial_fibular_nerve deep_fibular_nerve tibial_nerve_muscular_branches",
     "vessels": "popliteal_artery popliteal_vein small_saphenous_vein superior_medial_genicular_artery "
-               "superior_lateral_genicular_artery middle_genicular_artery great_saphenous_vein",
+               "superior_lateral_genicular_artery middle_genicular_artery great_saphenous_vein anterior_tibial_artery "
+               "posterior_tibial_artery posterior_tibial_veins fibular_veins gastrocnemius_veins soleal_veins",
     "muscles": "biceps_femoris semimembranosus semitendinosus gastrocnemius_medial_head gastrocnemius_lateral_head "
                "popliteus plantaris soleus vastus_lateralis vastus_medialis gracilis sartorius tibialis_anterior "
                "extensor_digitorum_longus fibularis_longus biceps_femoris_tendon semitendinosus_tendon gracilis_tendon "

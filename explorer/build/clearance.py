@@ -59,6 +59,41 @@ def keep_clear(path: np.ndarray, radius, solids: list[trimesh.Trimesh], margin: 
     return path
 
 
+def lay_on(path: np.ndarray, surfaces: list[trimesh.Trimesh], height: float, fixed: tuple[int, ...] = (),
+           iterations: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """``path`` laid on the nearest of ``surfaces``: each free point moved to ``height`` mm above the closest
+    surface point (along that triangle's outward normal), relaxed between moves so that the path stays smooth.
+    Returns the path and, per point, the outward normal of the surface beneath it. The path should start
+    outside the surfaces (a point inside a thin sheet may find its inner face nearest).
+
+    Examples
+    --------
+    >>> box = trimesh.creation.box(extents=(10, 10, 10))
+    >>> path = np.stack([np.linspace(-4, 4, 9), np.zeros(9), 5.0 + 3.0 * np.sin(np.linspace(0, np.pi, 9))], axis=1)
+    >>> laid, normals = lay_on(path, [box], 1.0)
+    >>> np.round(laid[:, 2], 2).tolist() == [6.0] * 9, normals[4].tolist()
+    (True, [0.0, 0.0, 1.0])
+    """
+    path = np.array(path, dtype=float)
+    free = np.ones(len(path), dtype=bool)
+    free[list(fixed)] = False
+    normals = np.zeros_like(path)
+    for iteration in range(iterations + 1):
+        if iteration:
+            _relax(path, free)
+        best = np.full(len(path), np.inf)
+        target = path.copy()
+        for surface in surfaces:
+            closest, distance, triangle = trimesh.proximity.closest_point(surface, path)
+            nearer = distance < best
+            best[nearer] = distance[nearer]
+            normals[nearer] = surface.face_normals[triangle[nearer]]
+            target[nearer] = closest[nearer] + height * normals[nearer]
+        if iteration < iterations:
+            path[free] = target[free]
+    return path, normals
+
+
 def _relax(path: np.ndarray, free: np.ndarray) -> None:
     """Move each free inner point halfway towards its neighbours' mean, in place (keeps the path smooth)."""
     relaxed = path.copy()

@@ -65,16 +65,17 @@ def measure(bones: dict[str, trimesh.Trimesh]) -> dict[str, Landmark]:
     notch_x = (medial_back[0] + lateral_back[0]) / 2
     add("notch_centre", [notch_x, (medial_back[1] + lateral_back[1]) / 2 + 10, 12.0],
         "midway between the condyle backs in x, 10 mm in front of them, 12 mm above the joint line")
-    add("acl_femoral", _ray_hit(femur, [notch_x, medial_back[1] + 8, 14.0], [1, 0, 0]),
+    add("acl_femoral", _ray_hit(femur, [notch_x, medial_back[1] + 8, 20.0], [1, 0, 0]),
         "ray from the notch centre line toward +x onto the medial wall of the lateral condyle, 8 mm in front of "
-        "the condyle backs, 14 mm up (posterior part of the notch)")
+        "the condyle backs, 20 mm up (posterior and upper part of the notch, as in an extended knee)")
     add("pcl_femoral", _ray_hit(femur, [notch_x, medial_back[1] + 22, 15.0], [-1, 0, 0]),
         "ray from the notch centre line toward -x onto the lateral wall of the medial condyle, 22 mm in front "
         "of the condyle backs, 15 mm up (anterior part of the notch)")
     eminence = add("intercondylar_eminence", _extreme(tibia, (0, 0, 1), (-20, 20), (notch_x - 10, notch_x + 10)),
                    "highest tibia vertex within 10 mm of the notch centre in x")
-    add("acl_tibial", _ray_hit(tibia, [notch_x, eminence[1] + 10, 30.0], [0, 0, -1]),
-        "ray straight down onto the tibia 10 mm in front of the eminence (anterior intercondylar area)")
+    add("acl_tibial", _ray_hit(tibia, [notch_x, eminence[1] + 6, 30.0], [0, 0, -1]),
+        "ray straight down onto the tibia 6 mm in front of the eminence (anterior intercondylar area, about 40% "
+        "of the plateau's depth from its front)")
     tibia_back = _extreme(tibia, (0, -1, 0), (-15, -3), (notch_x - 25, notch_x + 25))
     add("pcl_tibial", _ray_hit(tibia, [notch_x, tibia_back[1] - 30, -10.0], [0, 1, 0]),
         "ray forward onto the back of the tibia at the notch centre, 10 mm below the joint line "

@@ -15,8 +15,9 @@ import numpy as np
 import trimesh
 
 from explorer.build import courses
+from explorer.build.capsule import posterior_capsule
 from explorer.build.cleft import cleft_sac
-from explorer.build.clearance import keep_clear, keep_surface_clear
+from explorer.build.clearance import keep_clear, keep_surface_clear, lay_on
 from explorer.build.continuation import FADE_MM, TUCK_MM, Join, continue_structure, cut_ends, push_out
 from explorer.build.landmarks import Landmark, back_of
 from explorer.build.leg_axes import section_centre
@@ -30,6 +31,10 @@ SIZE_SOURCES = {
     "common_fibular_nerve": ((2.9, 3.6), "fibular nerve at the fibular head: pooled cross-section 8.4 mm2 (95% CI 6.8-9.9), same meta-analysis; range is the CI as equivalent diameters"),
     "sural_nerve": ((1.4, 2.0), "sural nerve between the gastrocnemius heads: pooled cross-section 2.4 mm2 (95% CI 1.7-3.1), same meta-analysis; range is the CI as equivalent diameters"),
     "popliteal_artery": ((5.2, 9.6), "popliteal artery diameter 7.4 +/- 1.1 mm in 898 arteries (Eur J Vasc Endovasc Surg 2005;30:71-4); range is mean +/- 2 SD"),
+    "acl_sagittal_angle": ((36.0, 54.0), "ACL at 45 +/- 4.4 deg to the tibial plateau in the sagittal plane on 50 knee MRIs (J Orthop 2020;22:422-6); range is mean +/- 2 SD"),
+    "soleus_volume": ((234.0, 482.0), "soleus 357.7 +/- 61.8 cm3 measured on MRI in 21 adults (Front Physiol 2019;10:1299); range is mean +/- 2 SD of the whole muscle"),
+    "gastrocnemius_medial_head_volume": ((114.0, 245.0), "medial gastrocnemius 179.5 +/- 32.8 cm3, same study; range is mean +/- 2 SD"),
+    "gastrocnemius_lateral_head_volume": ((58.0, 122.0), "lateral gastrocnemius 90.2 +/- 15.9 cm3, same study; range is mean +/- 2 SD"),
 }
 
 
@@ -59,7 +64,16 @@ DIAMETERS = {
     "popliteal_artery": 7.0,
     "popliteal_vein": 9.0,
     "small_saphenous_vein": 3.0,
+    "anterior_tibial_artery": 3.5,
+    "posterior_tibial_artery": 3.5,
+    "posterior_tibial_veins": 3.5,
+    "fibular_veins": 3.0,
+    "gastrocnemius_veins": 3.5,
+    "soleal_veins": 5.0,
 }
+#: Calibres of the calf vessels, assumed: no measured reference used.
+CALF_VESSEL_SIZES = ("calibre assumed within the range usually seen on ultrasound of adult calf vessels (3-5 mm, the "
+                     "soleal sinuses wider); no single published figure")
 
 
 @dataclass
@@ -175,6 +189,7 @@ class SoftTissueBuilder:
         medial_joint = np.array([-self._widest_x(-1) - 2.0, L["medial_epicondyle"][1] - 4, 0.0])
         self._ligament("medial_collateral_ligament", "femur", L["medial_epicondyle"] + [0, -3, 2], "tibia",
                        L["mcl_tibial"], via=[medial_joint], width=12.0, thickness=2.5, hint=(0, 1, 0),
+                       lie_on=self.bone_list[:2] + self.joint_solids,
                        landmarks=("medial_epicondyle", "mcl_tibial"),
                        construction=f"{band}, from just behind and above the medial epicondyle over the medial joint "
                                     "line to the medial tibia about 5.5 cm below it, lying on the bone surface")
@@ -184,13 +199,6 @@ class SoftTissueBuilder:
                        landmarks=("lateral_epicondyle", "fibular_head_lateral"),
                        construction="round cord from the lateral epicondyle of the femur, clear of the joint, to the "
                                     "lateral side of the fibular head")
-        start = L["medial_epicondyle"] + [3.0, -9.0, 6.0]
-        corner = np.array([L["posteromedial_tibia"][0] - 2.0, L["posteromedial_tibia"][1] + 1.0, 0.0])
-        self._ligament("posterior_oblique_ligament", "femur", self._snap("femur", start), "tibia",
-                       L["posteromedial_tibia"], via=[corner], width=10.0, thickness=2.0, hint=(0, 1, 0),
-                       landmarks=("medial_epicondyle", "posteromedial_tibia"),
-                       construction=f"{band}, from behind and above the medial epicondyle (adductor tubercle region) "
-                                    "obliquely over the posteromedial joint corner to the posteromedial tibia")
         self._ligament("patellar_ligament", "patella", L["patella_apex"] + [0, -1, 1.5], "tibia",
                        L["tibial_tuberosity"] + [-1.5, -2, -1], width=(27.0, 22.0), thickness=5.0, hint=(1, 0, 0),
                        embed=(6.0, 10.0), landmarks=("patella_apex", "tibial_tuberosity"),
@@ -201,15 +209,6 @@ class SoftTissueBuilder:
                        sizes="27 mm wide at the patella narrowing to 22 mm at the tibial tuberosity and 5 mm thick, "
                              "within typical adult sizes (about 25-30, 20-25 and 4-7 mm); its length follows from the "
                              "landmarks; no single published figure")
-        medial_end = self._semimembranosus_insertion()
-        lateral_end = L["lateral_condyle_back"] + [0.0, 0.0, 8.0]
-        middle = np.array([0.0, self._back(8.0) - 3.0, 6.0])
-        self._ligament("oblique_popliteal_ligament", "tibia", self._snap("tibia", medial_end), "femur",
-                       self._snap("femur", lateral_end), via=[middle], width=9.0, thickness=2.0, hint=(0, 0, 1),
-                       landmarks=("lateral_condyle_back", "semimem-P2_r"),
-                       construction=f"{band}, from the semimembranosus insertion on the posteromedial tibia "
-                                    "upward and laterally across the back of the joint capsule to the back of the "
-                                    "lateral femoral condyle")
         thigh = L["femur_shaft_lateral_200"] + [14.0, 0.0, 30.0]
         knee = L["lateral_epicondyle"] + [7.0, 4.0, 0.0]
         self._ligament("iliotibial_band", None, thigh, "tibia", L["gerdy_tubercle"],
@@ -219,6 +218,30 @@ class SoftTissueBuilder:
                        construction=f"{band}, down the lateral thigh about 13 mm outside the femur (over the vastus "
                                     "lateralis, not modelled), past the lateral epicondyle to Gerdy's tubercle; cut at "
                                     "the top of the scene")
+
+    def capsule_ligaments(self) -> None:
+        """The posterior oblique and oblique popliteal ligaments, laid on the capsule they strengthen (built
+        once the capsule is)."""
+        L = self.L
+        band = "flat band laid on the posterior capsule"
+        surfaces = [self.built["posterior_joint_capsule"].mesh]
+        start = L["medial_epicondyle"] + [3.0, -9.0, 6.0]
+        corner = np.array([L["posteromedial_tibia"][0] - 2.0, L["posteromedial_tibia"][1] + 1.0, 0.0])
+        self._ligament("posterior_oblique_ligament", "femur", self._snap("femur", start), "tibia",
+                       L["posteromedial_tibia"], via=[corner], width=10.0, thickness=2.0, hint=(0, 1, 0),
+                       landmarks=("medial_epicondyle", "posteromedial_tibia"), lie_on=surfaces,
+                       construction=f"{band}, from behind and above the medial epicondyle (adductor tubercle region) "
+                                    "obliquely over the posteromedial joint corner to the posteromedial tibia")
+        medial_end = self._semimembranosus_insertion()
+        lateral_end = L["lateral_condyle_back"] + [0.0, 0.0, 8.0]
+        middle = np.array([0.0, self._back(8.0) - 3.0, 6.0])
+        self._ligament("oblique_popliteal_ligament", "tibia", self._snap("tibia", medial_end), "femur",
+                       self._snap("femur", lateral_end), via=[middle], width=9.0, thickness=2.0, hint=(0, 0, 1),
+                       lie_on=surfaces,
+                       landmarks=("lateral_condyle_back", "semimem-P2_r"),
+                       construction=f"{band}, from the semimembranosus insertion on the posteromedial tibia "
+                                    "upward and laterally across the back of the joint capsule to the back of the "
+                                    "lateral femoral condyle")
 
     def _semimembranosus_insertion(self) -> np.ndarray:
         """Where the semimembranosus inserts: the lowest 3 mm of the segmented muscle where it is given,
@@ -239,7 +262,8 @@ class SoftTissueBuilder:
         return reach
 
     def _ligament(self, structure_id, start_bone, start, end_bone, end, width, thickness, landmarks, construction,
-                  via=(), twist=0.0, hint=(1, 0, 0), sizes=None, cruciate=False, embed=(0.0, 0.0)) -> Modelled:
+                  via=(), twist=0.0, hint=(1, 0, 0), sizes=None, cruciate=False, embed=(0.0, 0.0),
+                  lie_on: list[trimesh.Trimesh] | None = None) -> Modelled:
         """A band from ``start`` to ``end`` (attachment centres), ``width`` constant or (start, end), mm.
 
         ``embed`` (mm at the start and at the end): the band's course within this distance of an
@@ -253,18 +277,30 @@ class SoftTissueBuilder:
         samples = 40
         path = smooth_path(controls, samples)
         widths = np.linspace(*width, samples) if isinstance(width, tuple) else np.full(samples, width)
-        if not cruciate:
+        width_axes = None
+        if lie_on:
+            path = keep_clear(path, thickness / 2, self.bone_list + self.joint_solids, margin=3.0, fixed=(0, samples - 1))
+            path, surface_normals = lay_on(path, lie_on, thickness / 2 + 0.5, fixed=(0, samples - 1))
+            # Neighbouring triangles' normals differ: a running mean over 7 points keeps the band from fluttering.
+            padded = np.pad(surface_normals, ((3, 3), (0, 0)), mode="edge")
+            smoothed = np.stack([np.convolve(padded[:, axis], np.full(7, 1.0 / 7.0), mode="valid") for axis in range(3)], axis=1)
+            width_axes = np.cross(np.gradient(path, axis=0), smoothed)
+        elif not cruciate:
             solids = self.bone_list + self.joint_solids
             arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
             held = np.flatnonzero((arc <= embed[0]) | (arc >= arc[-1] - embed[1]))
             path = keep_clear(path, thickness / 2, solids, margin=0.3, fixed=tuple(sorted({0, samples - 1, *held})))
         swept, swept_widths = _run_on(path, widths, embed)
-        mesh = sweep(swept, swept_widths, thickness, normal_hint=hint, twist_degrees=twist, sides=16)
+        mesh = sweep(swept, swept_widths, thickness, normal_hint=hint, twist_degrees=twist, sides=16,
+                     width_axes=width_axes if not any(embed) else None)
         attachments = {}
         if start_bone:
             attachments["start"] = (start_bone, [round(float(v), 3) for v in path[0]])
         attachments["end"] = (end_bone, [round(float(v), 3) for v in path[-1]])
         assumptions = "attachment centres on the measured landmarks; cross-section constant or tapering linearly"
+        if lie_on:
+            assumptions += ("; between its attachments its centre line lies half its thickness (and 0.5 mm) off the "
+                            "surface it lies on, its flat side facing that surface")
         if any(embed):
             assumptions += (f"; the band lies on its bone for {embed[0]:g} mm at the start and {embed[1]:g} mm at the "
                             "end and runs on as far into the bone, closing to a rounded end there instead of a cut face")
@@ -314,16 +350,35 @@ class SoftTissueBuilder:
                      construction="long and short heads as one structure: belly in the posterolateral thigh aimed at the "
                                   "ischial tuberosity site, a tendon along the lateral side of the popliteal fossa to the "
                                   "fibular head")
+        # The popliteus lies on the bone, deepest of the calf muscles: built first, the others keep clear of it.
+        # Its tendon starts in front of and below the LCL's femoral attachment (at the epicondyle) and runs back
+        # deep to the LCL (LaPrade et al., Am J Sports Med 2003: 18.5 mm apart).
+        origin = self._snap("femur", L["lateral_epicondyle"] + [-4.0, 5.0, -14.0])
+        controls = [origin, L["lateral_condyle_back"] + [10.0, -6.0, -26.0],
+                    [L["notch_centre"][0] + 6.0, self._back(-22.0) - 5.0, -24.0],
+                    L["popliteus_insertion"] + [0.0, -5.0, 0.0]]
+        self._muscle("popliteus", controls, widths=[(0.0, 5.0), (0.35, 10.0), (0.6, 30.0), (1.0, 26.0)],
+                     thickness=[(0.0, 4.0), (0.35, 5.0), (0.6, 9.0), (1.0, 6.0)], hint=(0, 0, 1),
+                     landmarks=("lateral_epicondyle", "lateral_condyle_back", "popliteus_insertion"),
+                     construction="tendon from the lateral femoral condyle below and in front of the epicondyle (the "
+                                  "LCL's attachment), running back deep to the LCL, passing behind the "
+                                  "lateral meniscus, fanning into a flat triangular belly on the back of the tibia above "
+                                  "the soleal line")
         tb = self._tibia_back
         soleus_top = -30.0 if "soleus" in self.given else -38.0  # meets a segmented soleus inside its slab
-        self._muscle("soleus", [[6.0, tb(soleus_top) - 12.0, soleus_top], [5.0, tb(-90.0) - 19.0, -90.0],
-                                [3.0, tb(-160.0) - 19.0, -160.0], [1.0, tb(-245.0) - 17.0, -245.0]],
-                     widths=[(0.0, 34.0), (0.3, 48.0), (0.7, 40.0), (1.0, 22.0)],
-                     thickness=[(0.0, 8.0), (0.3, 16.0), (0.7, 15.0), (1.0, 8.0)],
+        # The soleus lies behind the fibula as well as the tibia: its width axis turns 20 deg, lateral side back.
+        self._muscle("soleus", [[6.0, tb(soleus_top) - 12.0, soleus_top], [4.0, tb(-90.0) - 29.0, -90.0],
+                                [2.0, tb(-160.0) - 30.0, -160.0], [0.0, tb(-245.0) - 27.0, -245.0]],
+                     widths=[(0.0, 34.0), (0.3, 64.0), (0.7, 66.0), (1.0, 48.0)],
+                     thickness=[(0.0, 8.0), (0.3, 26.0), (0.7, 28.0), (1.0, 24.0)], hint=(0.94, -0.34, 0.0),
                      landmarks=("tibia posterior surface",),
                      construction="broad flat belly from the back of the fibular head and the soleal line of the tibia, "
                                   "lying on the back of the leg bones deep to the gastrocnemius, narrowing toward the "
-                                  "Achilles tendon; cut at the bottom of the scene")
+                                  "Achilles tendon; cut at the bottom of the scene; its width axis turned 20 deg (lateral "
+                                  "side back) so that it lies behind the fibula too, its front 12-15 mm behind the tibia, where the deep muscles (not modelled), the tibial nerve and the "
+                                  "posterior tibial vessels lie",
+                     sizes="belly up to 66 x 28 mm across, for a volume within the scene near the published whole "
+                           "muscle's lower bound (a third of the muscle lies below the scene): " + SIZE_SOURCES["soleus_volume"][1])
         plantaris_origin = self._snap("femur", L["lateral_condyle_back"] + [-4.0, 0.0, 24.0])
         self._muscle("plantaris", [plantaris_origin, [9.0, self._back(-10.0) - 16.0, -10.0],
                                    [3.0, tb(-70.0) - 29.5, -70.0], [-5.0, tb(-150.0) - 29.5, -150.0],
@@ -333,32 +388,26 @@ class SoftTissueBuilder:
                      landmarks=("lateral_condyle_back", "tibia posterior surface"),
                      construction="small belly from the femur just above the lateral gastrocnemius head, then a long thin "
                                   "tendon running down and medially between the gastrocnemius and the soleus")
-        origin = self._snap("femur", L["lateral_epicondyle"] + [-3.0, -9.0, -14.0])
-        controls = [origin, L["lateral_condyle_back"] + [10.0, -6.0, -26.0],
-                    [L["notch_centre"][0] + 6.0, self._back(-22.0) - 5.0, -24.0],
-                    L["popliteus_insertion"] + [0.0, -5.0, 0.0]]
-        self._muscle("popliteus", controls, widths=[(0.0, 5.0), (0.35, 10.0), (0.6, 30.0), (1.0, 26.0)],
-                     thickness=[(0.0, 4.0), (0.35, 5.0), (0.6, 9.0), (1.0, 6.0)], hint=(0, 0, 1),
-                     landmarks=("lateral_epicondyle", "lateral_condyle_back", "popliteus_insertion"),
-                     construction="tendon from the lateral femoral condyle below the epicondyle, passing behind the "
-                                  "lateral meniscus, fanning into a flat triangular belly on the back of the tibia above "
-                                  "the soleal line")
-
-        for side, sign, site, lead in (("medial", -1, "gasmed-P1_r", 38.0), ("lateral", 1, "gaslat-P1_r", 31.0)):
+        # Widest and thickest cross-section (mm) of each head's belly: 14 and 7 cm2, for the published volumes.
+        for side, sign, site, lead, deep in (("medial", -1, "gasmed-P1_r", 56.0, 32.0), ("lateral", 1, "gaslat-P1_r", 36.0, 24.0)):
             origin = self._exit_backwards("femur", S[site] + [0.0, 0.0, -22.0])
             condyle = L[f"{side}_condyle_back"]
             controls = [origin, [condyle[0] + sign * 2, condyle[1] - 9, 5.0],
-                        [sign * 17.0, tb(-70.0) - 40.0, -70.0], [sign * 13.0, tb(-130.0) - 43.0, -130.0],
-                        [sign * 5.0, tb(-200.0) - 37.0, -200.0], [sign * 1.0, tb(-245.0) - 31.0, -245.0]]
+                        [sign * 17.0, tb(-70.0) - 53.0, -70.0], [sign * 14.0, tb(-130.0) - 60.0, -130.0],
+                        [sign * 6.0, tb(-200.0) - 54.0, -200.0], [sign * 1.0, tb(-245.0) - 47.0, -245.0]]
             self._muscle(f"gastrocnemius_{side}_head", controls,
                          widths=[(0.0, 10.0), (0.15, 20.0), (0.45, lead), (0.75, lead * 0.7), (1.0, 12.0)],
-                         thickness=[(0.0, 5.0), (0.15, 12.0), (0.45, 22.0), (0.75, 14.0), (1.0, 5.0)],
+                         thickness=[(0.0, 5.0), (0.15, 12.0), (0.45, deep), (0.75, deep * 0.65), (1.0, 5.0)],
                          landmarks=(site, f"{side}_condyle_back", "tibia posterior surface"),
                          construction=f"origin on the back of the femur above the {side} condyle (leg-model site moved back "
                                       "to the bone surface), belly down the back of the calf behind the soleus, bulging most "
                                       "at 7-13 cm below the joint line, narrowing toward the Achilles tendon; cut at the "
-                                      "bottom of the scene")
-    def _muscle(self, structure_id, controls, widths, thickness, landmarks, construction, hint=(1, 0, 0)) -> Modelled:
+                                      "bottom of the scene",
+                         sizes=f"belly up to {lead:g} x {deep:g} mm across, for the published volume: "
+                               + SIZE_SOURCES[f"gastrocnemius_{side}_head_volume"][1])
+
+    def _muscle(self, structure_id, controls, widths, thickness, landmarks, construction, hint=(1, 0, 0),
+                sizes=None) -> Modelled:
         if self._use_given(structure_id):
             return self.given[structure_id]
         samples = 70
@@ -387,7 +436,10 @@ class SoftTissueBuilder:
                 assumptions += (f", except that the two gastrocnemius heads may merge below {GASTROCNEMIUS_JOIN_Z:g} mm, "
                                 "where they form one belly")
         mesh = sweep(path, width, depth, normal_hint=hint, sides=18)
-        return self._add(Modelled(structure_id, "muscle", mesh, path, tuple(landmarks), construction, assumptions))
+        record = Modelled(structure_id, "muscle", mesh, path, tuple(landmarks), construction, assumptions)
+        if sizes:
+            record.sizes = sizes
+        return self._add(record)
 
     def _separate_muscles(self, passes: int = 2) -> None:
         """Neighbouring muscles touch without passing through each other: what the build may move (a
@@ -512,7 +564,8 @@ class SoftTissueBuilder:
                    ("femur and tibia posterior surfaces",),
                    "runs from the adductor hiatus down the back of the femur and knee capsule, deepest of the "
                    "neurovascular bundle, to the lower border of the popliteus",
-                   "centre line 4.5-6 mm behind the bone at each level; the division into tibial arteries is not modelled",
+                   "centre line 4.5-6 mm behind the bone at each level; it ends where it divides into the tibial "
+                   "arteries (modelled on their own)",
                    sizes=SIZE_SOURCES["popliteal_artery"][1])
         offset_vein = np.array([3.5, -8.5, 0.0])
         vein = [np.asarray(p) + offset_vein for p in artery]
@@ -547,17 +600,19 @@ class SoftTissueBuilder:
                    "tibialis posterior, not modelled); branches to muscles not modelled",
                    sizes=SIZE_SOURCES["tibial_nerve"][1],
                    solids=self.bone_list + [self.built["popliteal_vein"].mesh, self.built["popliteal_artery"].mesh])
-        neck = L["fibular_neck"]
         head_back = L["fibular_head_back"]
-        around = 7.5 + 7.0
-        wind = [neck + [around * np.sin(a), -around * np.cos(a), 6.0 - 6.0 * a] for a in np.radians([0.0, 45.0, 90.0, 135.0])]
+        wind = [self._round_fibula(L["fibular_neck"][2] + 16.0 - 18.0 * a / np.radians(140.0), a, 3.5)
+                for a in np.radians([0.0, 35.0, 70.0, 105.0, 140.0])]
         cfn = [division, *branch_tops["common_fibular_nerve"], [division[0] + 14.0, back(40.0) - 20.0, 40.0],
-               L["lateral_condyle_back"] + [14.0, -12.0, -10.0], head_back + [2.0, -8.0, 0.0], *wind]
+               L["lateral_condyle_back"] + [14.0, -12.0, -10.0], head_back + [1.0, -5.0, 0.0], *wind]
         self._tube("common_fibular_nerve", "nerve", cfn, D["common_fibular_nerve"],
                    ("fibular_head_back", "fibular_neck", "lateral_condyle_back"),
                    "leaves the sciatic division laterally, follows the medial edge of the biceps femoris tendon, passes "
-                   "behind the fibular head and winds round the fibular neck to its front, where it divides",
-                   "winds at about 7 mm from the neck's surface; centre line pushed clear of bones and the biceps",
+                   "behind the fibular head and winds round the top of the fibular neck, where head and neck meet, to "
+                   "its front, where it divides",
+                   "winds 3.5 mm outside the neck's mean radius, descending from 16 mm above to 2 mm below the "
+                   "narrowest level measured; "
+                   "centre line pushed clear of bones and the biceps",
                    sizes=SIZE_SOURCES["common_fibular_nerve"][1],
                    solids=self.bone_list + [self.built["biceps_femoris"].mesh], margin=1.0)
         split = self.built["common_fibular_nerve"].centreline[-1]
@@ -567,13 +622,14 @@ class SoftTissueBuilder:
                    D["superficial_fibular_nerve"], ("fibular_neck", "fibula_shaft_centre_150"),
                    "from the division at the fibular neck down the lateral side of the leg, beside the fibula",
                    "calibre: half the common fibular nerve's area")
-        on_membrane = [self._interosseous_membrane(z) + [0.0, 3.0, 0.0] for z in (-90.0, -150.0, -245.0)]
+        on_membrane = [self._on_membrane(z, 3.0, 1.0) for z in np.arange(-90.0, -246.0, -15.0)]
         self._tube("deep_fibular_nerve", "nerve", [split, split + [-4.0, 8.0, -14.0], *on_membrane],
                    D["deep_fibular_nerve"], ("fibular_neck", "tibia and fibula cross-sections"),
                    "from the division at the fibular neck forward and down onto the front of the interosseous "
                    "membrane, on which it runs between tibia and fibula",
-                   "the membrane taken as the midpoint of the nearest points of tibia and fibula at each level; the "
-                   "centre line 3 mm in front of it; calibre: half the common fibular nerve's area")
+                   "the membrane taken as the line between the nearest points of tibia and fibula at each level; the "
+                   "centre line 3 mm in front of its middle, 1 mm toward the fibula; calibre: half the common fibular "
+                   "nerve's area")
         calf = self._calf_surface
         tibial_line = self.built["tibial_nerve"].centreline
         start_medial = tibial_line[np.argmin(np.abs(tibial_line[:, 2] - 10.0))]
@@ -611,14 +667,118 @@ class SoftTissueBuilder:
                    "calibre 3 mm assumed (no measured reference used)",
                    solids=self.bone_list + muscles, margin=0.5)
 
-    def _interosseous_membrane(self, z: float) -> np.ndarray:
-        """Middle of the interosseous membrane at height ``z``: halfway between the nearest points of the
-        tibia's and the fibula's cross-sections."""
+    # calf vessels ----------------------------------------------------------------------------
+    def calf_vessels(self) -> None:
+        """The popliteal artery's division into the tibial arteries at the lower border of the popliteus, and
+        the deep calf veins that the popliteal vein drains (where deep vein thrombosis usually starts)."""
+        D, tb = DIAMETERS, self._tibia_back
+        muscles = [item.mesh for item in self.built.values() if item.kind == "muscle"]
+        division = _lowest(self.built["popliteal_artery"].centreline)
+        vein_start = _lowest(self.built["popliteal_vein"].centreline)
+        nerve = self.built["tibial_nerve"].centreline
+
+        def beside_nerve(z: float, dx: float) -> np.ndarray:
+            point = nerve[np.argmin(np.abs(nerve[:, 2] - z))]
+            return np.array([point[0] + dx, tb(z) - 6.0, z])
+
+        gap = division[2] - 16.0
+        anterior = [division, division + [3.0, 1.0, -6.0], self._on_membrane(gap + 2.0, -4.0, 0.0),
+                    self._on_membrane(gap - 4.0, 4.0, -1.0),
+                    *[self._on_membrane(z, 2.5, -4.0) for z in np.arange(-110.0, -246.0, -15.0)]]
+        self._tube("anterior_tibial_artery", "vessel", anterior, D["anterior_tibial_artery"],
+                   ("popliteal artery centre line", "tibia and fibula cross-sections"),
+                   "from the popliteal artery's division at the lower border of the popliteus forward through the gap "
+                   "above the interosseous membrane, then down on the front of the membrane, medial of the deep "
+                   "fibular nerve",
+                   "the membrane taken as the line between the nearest points of tibia and fibula at each level; the "
+                   "centre line 2.5 mm in front of its middle, 4 mm toward the tibia", sizes=CALF_VESSEL_SIZES,
+                   solids=self.bone_list + [self.built["deep_fibular_nerve"].mesh], margin=0.5)
+        posterior = [division, division + [-2.0, -1.0, -14.0], beside_nerve(-110.0, -8.0), beside_nerve(-170.0, -8.0),
+                     beside_nerve(-245.0, -8.0)]
+        self._tube("posterior_tibial_artery", "vessel", posterior, D["posterior_tibial_artery"],
+                   ("popliteal artery centre line", "tibial nerve centre line", "tibia posterior surface"),
+                   "the larger terminal branch: from the division straight down the back of the leg, deep to the "
+                   "soleus, on the deep muscles (not modelled), 8 mm medial of the tibial nerve",
+                   "centre line 6 mm behind the tibia", sizes=CALF_VESSEL_SIZES,
+                   solids=self.bone_list + muscles + [self.built["tibial_nerve"].mesh], margin=0.5)
+        artery = self.built["posterior_tibial_artery"].centreline
+        pair = []
+        for side in (-1.0, 1.0):
+            beside = [point + [side * 3.8, -0.5, 0.0] for point in artery[artery[:, 2] < division[2] - 25.0][::6]]
+            pair.append([vein_start, vein_start + [side * 2.5, 0.5, -10.0], *beside])
+        self._tubes("posterior_tibial_veins", pair, D["posterior_tibial_veins"],
+                    ("popliteal vein centre line", "posterior tibial artery centre line"),
+                    "paired veins on either side of the posterior tibial artery, joining at the lower border of the "
+                    "popliteus into the popliteal vein",
+                    solids=self.bone_list + muscles + [self.built["tibial_nerve"].mesh, self.built["posterior_tibial_artery"].mesh])
+        veins = self.built["posterior_tibial_veins"].centreline
+        joins = veins[np.argmin(np.abs(veins[:, 2] + 95.0))]
+        pair = [[joins, *[self._on_membrane(z, -6.0, 5.0 + side) for z in np.arange(-125.0, -246.0, -20.0)]][::-1]
+                for side in (-2.2, 2.2)]
+        self._tubes("fibular_veins", pair, D["fibular_veins"], ("tibia and fibula cross-sections", "posterior tibial veins"),
+                    "paired veins behind the interosseous membrane close to the fibula, in front of the soleus, "
+                    "draining up into the posterior tibial veins about 3 cm below the popliteus",
+                    solids=self.bone_list + muscles + [self.built["posterior_tibial_artery"].mesh])
+        sinus_paths = []
+        soleus = self.built["soleus"].centreline
+        for dx in (-14.0, 0.0, 14.0):
+            inner = [point + [dx, 0.0, 0.0] for point in soleus[(soleus[:, 2] < -95.0) & (soleus[:, 2] > -185.0)][::4]]
+            top = inner[0]
+            sinus_paths.append([*inner[::-1], top + [0.0, 4.0, 8.0], beside_nerve(top[2] + 14.0, -8.0 + 0.5 * dx)])
+        self._tubes("soleal_veins", sinus_paths, D["soleal_veins"], ("soleus centre line", "posterior tibial veins"),
+                    "wide venous sinuses inside the soleus belly, 9 to 18 cm below the joint line, each leaving the "
+                    "front of the muscle to drain into the posterior tibial veins",
+                    solids=self.bone_list, inside_muscle=True)
+        gastrocnemius_paths = []
+        vein = self.built["popliteal_vein"].centreline
+        for head in ("gastrocnemius_medial_head", "gastrocnemius_lateral_head"):
+            line = self.built[head].centreline
+            inner = list(line[(line[:, 2] < -20.0) & (line[:, 2] > -150.0)][::5])
+            into = vein[np.argmin(np.abs(vein[:, 2] + 5.0))]
+            gastrocnemius_paths.append([*inner[::-1], inner[0] + [0.0, 6.0, 10.0], into])
+        self._tubes("gastrocnemius_veins", gastrocnemius_paths, D["gastrocnemius_veins"],
+                    ("gastrocnemius centre lines", "popliteal vein centre line"),
+                    "one vein in each gastrocnemius head, running up inside the belly and leaving its deep surface to "
+                    "drain into the popliteal vein just below the joint line",
+                    solids=self.bone_list, inside_muscle=True)
+
+    def _tubes(self, structure_id: str, paths, diameter: float, landmarks, construction: str, solids,
+               inside_muscle: bool = False) -> Modelled:
+        """One structure of several vessels (paired veins, sinuses), each swept along its own smooth path."""
+        meshes, lines = [], []
+        for controls in paths:
+            path = smooth_path(np.asarray(controls, dtype=float), 50)
+            path = keep_clear(path, diameter / 2, solids, margin=0.5, fixed=(len(path) - 1,))
+            meshes.append(sweep(path, diameter, diameter, normal_hint=(1.0, 0.0, 0.0), sides=12))
+            lines.append(path)
+        assumptions = (f"{len(paths)} vessels of {diameter:g} mm calibre swept along smooth paths through the points "
+                       "named, pushed clear of the bones" + ("; they run inside the muscle, as these veins do"
+                                                             if inside_muscle else " and of the vessels beside them"))
+        return self._add(Modelled(structure_id, "vessel", trimesh.util.concatenate(meshes), np.vstack(lines),
+                                  tuple(landmarks), construction, assumptions, CALF_VESSEL_SIZES,
+                                  diameter=float(diameter)))
+
+    def _round_fibula(self, z: float, angle: float, gap: float) -> np.ndarray:
+        """A point ``gap`` mm outside the mean radius of the fibula's cross-section at height ``z``, ``angle``
+        (radians) round from straight behind it toward its lateral side."""
+        outline = np.asarray(self.bones["fibula"].section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0]).vertices)
+        centre = outline.mean(axis=0)
+        radius = float(np.linalg.norm(outline[:, :2] - centre[:2], axis=1).mean())
+        return np.array([centre[0] + (radius + gap) * np.sin(angle), centre[1] - (radius + gap) * np.cos(angle), z])
+
+    def _on_membrane(self, z: float, forward: float, toward_fibula: float) -> np.ndarray:
+        """A point by the interosseous membrane at height ``z``: from the middle of the line between the nearest
+        points of the tibia's and the fibula's cross-sections, ``forward`` mm out of the membrane's plane on its
+        front (anterior compartment) side and ``toward_fibula`` mm along it."""
         outlines = [np.asarray(self.bones[bone].section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0]).vertices)
                     for bone in ("tibia", "fibula")]
         gaps = np.linalg.norm(outlines[0][:, None, :] - outlines[1][None, :, :], axis=2)
         i, j = np.unravel_index(np.argmin(gaps), gaps.shape)
-        return (outlines[0][i] + outlines[1][j]) / 2
+        tibia, fibula = outlines[0][i], outlines[1][j]
+        along = (fibula - tibia) * [1.0, 1.0, 0.0]
+        along /= np.linalg.norm(along)
+        front = np.array([along[1], -along[0], 0.0]) * (1.0 if along[1] < 0 else -1.0)
+        return (tibia + fibula) / 2 + forward * front + toward_fibula * along
 
     def _calf_surface(self, x: float, z: float, gap: float = 2.0) -> np.ndarray:
         """A point ``gap`` mm behind the most posterior gastrocnemius surface at (x, z)."""
@@ -662,6 +822,35 @@ class SoftTissueBuilder:
                            "a clot filling the popliteal vein's lumen over 4 cm at the level of the joint",
                            "pathology variant: diameter 70% of the vein's, shown only when asked for"))
 
+    def capsule(self) -> None:
+        """The posterior joint capsule over the back of the condyles and the tibial plateau, bridging the notch,
+        with its posteromedial opening where the bursa's neck reaches the joint."""
+        bursa = self.built["semimembranosus_gastrocnemius_bursa"].mesh
+        opening = bursa.vertices[np.argmin(trimesh.proximity.closest_point(self.bones["femur"], bursa.vertices)[1])]
+        condyles = [self.L["medial_condyle_back"], self.L["lateral_condyle_back"]]
+        notch_x = self.L["notch_centre"][0]
+
+        def window(points: np.ndarray) -> np.ndarray:
+            """Behind the condyles' fronts, from 12 mm below the joint line up to 32 mm over the condyles and
+            24 mm at the notch (the intercondylar line)."""
+            x, y, z = points[..., 0], points[..., 1], points[..., 2]
+            top = 32.0 - 8.0 * np.exp(-(((x - notch_x) / 9.0) ** 2))
+            return ((x >= condyles[0][0] - 22.0) & (x <= condyles[1][0] + 20.0) & (z >= -12.0) & (z <= top)
+                    & (y <= max(c[1] for c in condyles) + 12.0))
+
+        mesh = posterior_capsule([self.bones["femur"], self.bones["tibia"], *self.joint_solids], window,
+                                 openings=((opening, 3.5),), clear_of=[bursa, self.bones["fibula"]])
+        self._add(Modelled("posterior_joint_capsule", "ligament", mesh, np.array([opening]),
+                           ("medial_condyle_back", "lateral_condyle_back", "bursa's neck"),
+                           "sheet 1.4 mm thick lying 0.4 mm outside the back of the femur, tibia, menisci and cartilage, "
+                           "from 12 mm below the joint line up to 32 mm above it over the condyles and 24 mm at the "
+                           "notch, and from behind the condyles forward to their sides, spanning the intercondylar "
+                           "notch and the joint space (hollows up to about 24 mm wide bridged over), with a round "
+                           "opening 7 mm across where the semimembranosus-gastrocnemius bursa's neck reaches the joint",
+                           "the capsule's attachments taken as the edges of that window; kept off the fibular head and "
+                           "out of the bursa; the muscles arising from it lie over it",
+                           "thickness assumed (the posterior capsule is 1-2 mm thick); no single published figure"))
+
     def build_all(self) -> list[Modelled]:
         """Every structure modelled or continued, in build order (later ones avoid earlier ones); given
         structures used as they are are left out."""
@@ -671,8 +860,16 @@ class SoftTissueBuilder:
         self._separate_muscles()
         self.courses_beyond_slab(courses.OTHERS)
         self.vessels_and_nerves()
+        self.calf_vessels()
         self.bursae()
+        self.capsule()
+        self.capsule_ligaments()
         return [item for item in self.built.values() if item is not self.given.get(item.id)]
+
+
+def _lowest(line: np.ndarray) -> np.ndarray:
+    """The lowest point of a centre line."""
+    return line[np.argmin(line[:, 2])]
 
 
 def _joined(given: Modelled, model: Modelled, slab: tuple[float, float], solids: list[trimesh.Trimesh]) -> Modelled:

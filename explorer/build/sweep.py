@@ -47,6 +47,7 @@ def sweep(
     normal_hint=(0.0, 1.0, 0.0),
     twist_degrees: float = 0.0,
     sides: int = 16,
+    width_axes: np.ndarray | None = None,
 ) -> trimesh.Trimesh:
     """A closed surface with elliptical cross-sections swept along ``path``.
 
@@ -62,6 +63,9 @@ def sweep(
         Rotation of the cross-section from the first to the last point (bands that twist).
     sides
         Points per cross-section.
+    width_axes
+        (n, 3) directions of the ``width`` axis at each point (made square to the path), instead of
+        ``normal_hint`` carried along it: a band that lies on a curved surface.
 
     Examples
     --------
@@ -73,7 +77,11 @@ def sweep(
     n = len(path)
     width = np.broadcast_to(np.asarray(width, dtype=float), (n,))
     thickness = np.broadcast_to(np.asarray(thickness, dtype=float), (n,))
-    _, normals, binormals = _frames(path, np.asarray(normal_hint, dtype=float))
+    tangents, normals, binormals = _frames(path, np.asarray(normal_hint, dtype=float))
+    if width_axes is not None:
+        normals = np.asarray(width_axes, dtype=float) - np.einsum("ij,ij->i", width_axes, tangents)[:, None] * tangents
+        normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+        binormals = np.cross(tangents, normals)
     twist = np.radians(twist_degrees) * np.linspace(0.0, 1.0, n)
     angles = 2 * np.pi * np.arange(sides) / sides
     rings = []
