@@ -211,3 +211,32 @@ def test_superficial_mcl_lies_on_bone_over_at_least_half_its_length(g):
     on_bone = np.mean([bone[levels == level].min() <= 2.0 for level in np.unique(levels)])
     assert on_bone >= 0.5, f"{g}: medial_collateral_ligament: within 2 mm of bone over {on_bone:.0%} of its length"
     assert mcl[:, 0].mean() < -20.0, f"{g}: medial_collateral_ligament: not on the medial side"
+
+
+@pytest.mark.parametrize("g", over_sets())
+def test_biceps_femoris_is_fleshy_in_the_thigh(g):
+    (low, high), source = SIZE_SOURCES["biceps_femoris_area"]
+    section = g.mesh("biceps_femoris").section(plane_origin=[0, 0, 200.0], plane_normal=[0, 0, 1])
+    area = max(abs(0.5 * (loop[:-1, 0] * loop[1:, 1] - loop[1:, 0] * loop[:-1, 1]).sum()) for loop in section.discrete) / 100.0
+    assert low <= area <= high, f"{g}: biceps_femoris: {area:.1f} cm2 across at z=200 mm, expected {low}-{high} ({source})"
+
+
+#: Muscles arise from and insert into bone, so their ends may reach a little into it; deeper is a muscle
+#: passing through a bone or the joint.
+MUSCLE_INTO_JOINT_MM = 4.0
+JOINT = ("femur", "tibia", "fibula", "patella", "femoral_cartilage", "medial_tibial_cartilage",
+         "lateral_tibial_cartilage", "medial_meniscus", "lateral_meniscus")
+
+
+@pytest.mark.parametrize("g, muscle", over_sets(lambda g: [sid for sid in g.of_kind("muscle")]))
+def test_muscles_stay_out_of_the_bones_and_the_joint(g, muscle):
+    points = g.mesh(muscle).vertices
+    for solid in JOINT:
+        inside = g.mesh(solid).contains(points)
+        if not inside.any():
+            continue
+        depth = trimesh.proximity.signed_distance(g.mesh(solid), points[inside])
+        deepest = int(np.argmax(depth))
+        assert depth[deepest] <= MUSCLE_INTO_JOINT_MM, (
+            f"{g}: {muscle}: {int(inside.sum())} surface points inside the {solid}, up to {depth[deepest]:.1f} mm deep "
+            f"at {np.round(points[inside][deepest], 1)} (limit {MUSCLE_INTO_JOINT_MM} mm)")

@@ -196,7 +196,7 @@ def test_a_shared_link_restores_the_view(open_app, atlas):
     page = open_app(f"?show=femur,tibia&sel=tibia&{CAM_QUERY}")
     expect(page.locator("h2.info-name")).to_have_text("Tibia")
     expect(page.get_by_role("checkbox", name="Show Femur")).to_be_checked()
-    expect(page.get_by_role("checkbox", name="Show Fibula")).not_to_be_checked()
+    expect(page.get_by_role("checkbox", name="Show Fibula", exact=True)).not_to_be_checked()
     expect(page.locator("button.name[data-structure=tibia]")).to_have_attribute("aria-pressed", "true")
 
 

@@ -32,6 +32,7 @@ SIZE_SOURCES = {
     "sural_nerve": ((1.4, 2.0), "sural nerve between the gastrocnemius heads: pooled cross-section 2.4 mm2 (95% CI 1.7-3.1), same meta-analysis; range is the CI as equivalent diameters"),
     "popliteal_artery": ((5.2, 9.6), "popliteal artery diameter 7.4 +/- 1.1 mm in 898 arteries (Eur J Vasc Endovasc Surg 2005;30:71-4); range is mean +/- 2 SD"),
     "acl_sagittal_angle": ((36.0, 54.0), "ACL at 45 +/- 4.4 deg to the tibial plateau in the sagittal plane on 50 knee MRIs (J Orthop 2020;22:422-6); range is mean +/- 2 SD"),
+    "biceps_femoris_area": ((9.2, 18.0), "biceps femoris long head's largest cross-section 13.6 +/- 2.2 cm2 on MRI in 30 young adults (Evangelidis et al., Med Sci Sports Exerc 2015); range is mean - 2 SD up to the long and short heads together"),
     "soleus_volume": ((234.0, 482.0), "soleus 357.7 +/- 61.8 cm3 measured on MRI in 21 adults (Front Physiol 2019;10:1299); range is mean +/- 2 SD of the whole muscle"),
     "gastrocnemius_medial_head_volume": ((114.0, 245.0), "medial gastrocnemius 179.5 +/- 32.8 cm3, same study; range is mean +/- 2 SD"),
     "gastrocnemius_lateral_head_volume": ((58.0, 122.0), "lateral gastrocnemius 90.2 +/- 15.9 cm3, same study; range is mean +/- 2 SD"),
@@ -325,11 +326,14 @@ class SoftTissueBuilder:
         sm_via = S["SM_at_condyles_site_semimem_r"]
         self._muscle("semimembranosus", [toward("semimem-P1_r", sm_via + [0, -8, 60], top), sm_via + [0, -8, 60],
                                          sm_via + [0, -3, 10], sm_insertion],
-                     widths=[(0.0, 30.0), (0.55, 26.0), (0.8, 9.0), (1.0, 8.0)],
-                     thickness=[(0.0, 22.0), (0.55, 18.0), (0.8, 6.0), (1.0, 5.0)],
+                     widths=[(0.0, 44.0), (0.55, 40.0), (0.75, 26.0), (0.88, 12.0), (1.0, 8.0)],
+                     thickness=[(0.0, 34.0), (0.55, 30.0), (0.75, 18.0), (0.88, 7.0), (1.0, 5.0)],
                      landmarks=("semimem-P1_r", "SM_at_condyles_site_semimem_r", "semimem-P2_r"),
-                     construction="belly in the posteromedial thigh aimed at the ischial tuberosity site, narrowing to "
-                                  "a thick tendon behind the medial condyle to its insertion on the posteromedial tibia")
+                     construction="belly in the posteromedial thigh aimed at the ischial tuberosity site, fleshy down to "
+                                  "the upper edge of the popliteal fossa, narrowing to a thick tendon behind the medial "
+                                  "condyle to its insertion on the posteromedial tibia",
+                     sizes="belly up to 44 x 34 mm across (12 cm2), as large as the biceps (below); no published figure "
+                           "for this muscle used")
         st_via = S["ST_at_condyles_site_semiten_r"]
         st_insertion = self._snap("tibia", S["semiten-P3_r"])
         self._muscle("semitendinosus", [toward("semiten-P1_r", st_via + [2, -26, 110], top), st_via + [2, -26, 110],
@@ -344,40 +348,42 @@ class SoftTissueBuilder:
         bf_knee = L["lateral_condyle_back"] + [14.0, -10.0, 20.0]
         self._muscle("biceps_femoris", [toward("bflh-P1_r", bf_knee + [0, -14, 80], top), bf_knee + [0, -14, 80],
                                         bf_knee, bf_insertion],
-                     widths=[(0.0, 30.0), (0.5, 28.0), (0.8, 10.0), (1.0, 9.0)],
-                     thickness=[(0.0, 22.0), (0.5, 20.0), (0.8, 6.0), (1.0, 5.0)],
+                     widths=[(0.0, 48.0), (0.5, 42.0), (0.72, 24.0), (0.85, 11.0), (1.0, 9.0)],
+                     thickness=[(0.0, 36.0), (0.5, 30.0), (0.72, 15.0), (0.85, 7.0), (1.0, 5.0)],
                      landmarks=("bflh-P1_r", "lateral_condyle_back", "fibular_head_apex"),
                      construction="long and short heads as one structure: belly in the posterolateral thigh aimed at the "
-                                  "ischial tuberosity site, a tendon along the lateral side of the popliteal fossa to the "
-                                  "fibular head")
+                                  "ischial tuberosity site, the short head keeping it fleshy down to the upper edge of "
+                                  "the popliteal fossa, a tendon along the lateral side of the fossa to the fibular head",
+                     sizes="belly 48 x 36 mm across at the top of the scene: " + SIZE_SOURCES["biceps_femoris_area"][1])
         # The popliteus lies on the bone, deepest of the calf muscles: built first, the others keep clear of it.
         # Its tendon starts in front of and below the LCL's femoral attachment (at the epicondyle) and runs back
         # deep to the LCL (LaPrade et al., Am J Sports Med 2003: 18.5 mm apart).
         origin = self._snap("femur", L["lateral_epicondyle"] + [-4.0, 5.0, -14.0])
         controls = [origin, L["lateral_condyle_back"] + [10.0, -6.0, -26.0],
                     [L["notch_centre"][0] + 6.0, self._back(-22.0) - 5.0, -24.0],
-                    L["popliteus_insertion"] + [0.0, -5.0, 0.0]]
+                    L["popliteus_insertion"] + [0.0, -5.0, -7.0]]
         self._muscle("popliteus", controls, widths=[(0.0, 5.0), (0.35, 10.0), (0.6, 30.0), (1.0, 26.0)],
                      thickness=[(0.0, 4.0), (0.35, 5.0), (0.6, 9.0), (1.0, 6.0)], hint=(0, 0, 1),
                      landmarks=("lateral_epicondyle", "lateral_condyle_back", "popliteus_insertion"),
                      construction="tendon from the lateral femoral condyle below and in front of the epicondyle (the "
                                   "LCL's attachment), running back deep to the LCL, passing behind the "
                                   "lateral meniscus, fanning into a flat triangular belly on the back of the tibia above "
-                                  "the soleal line")
+                                  "the soleal line, its lower border about 5 cm below the joint line")
         tb = self._tibia_back
         soleus_top = -30.0 if "soleus" in self.given else -38.0  # meets a segmented soleus inside its slab
         # The soleus lies behind the fibula as well as the tibia: its width axis turns 20 deg, lateral side back.
         self._muscle("soleus", [[6.0, tb(soleus_top) - 12.0, soleus_top], [4.0, tb(-90.0) - 29.0, -90.0],
-                                [2.0, tb(-160.0) - 30.0, -160.0], [0.0, tb(-245.0) - 27.0, -245.0]],
-                     widths=[(0.0, 34.0), (0.3, 64.0), (0.7, 66.0), (1.0, 48.0)],
+                                [1.0, tb(-160.0) - 30.0, -160.0], [-3.0, tb(-245.0) - 27.0, -245.0]],
+                     widths=[(0.0, 34.0), (0.3, 64.0), (0.7, 64.0), (1.0, 42.0)],
                      thickness=[(0.0, 8.0), (0.3, 26.0), (0.7, 28.0), (1.0, 24.0)], hint=(0.94, -0.34, 0.0),
                      landmarks=("tibia posterior surface",),
                      construction="broad flat belly from the back of the fibular head and the soleal line of the tibia, "
                                   "lying on the back of the leg bones deep to the gastrocnemius, narrowing toward the "
                                   "Achilles tendon; cut at the bottom of the scene; its width axis turned 20 deg (lateral "
-                                  "side back) so that it lies behind the fibula too, its front 12-15 mm behind the tibia, where the deep muscles (not modelled), the tibial nerve and the "
-                                  "posterior tibial vessels lie",
-                     sizes="belly up to 66 x 28 mm across, for a volume within the scene near the published whole "
+                                  "side back) so that it lies behind the fibula too, its front 12-15 mm behind the "
+                                  "tibia, where the deep muscles (not modelled), the tibial nerve and the posterior "
+                                  "tibial vessels lie",
+                     sizes="belly up to 64 x 28 mm across, for a volume within the scene near the published whole "
                            "muscle's lower bound (a third of the muscle lies below the scene): " + SIZE_SOURCES["soleus_volume"][1])
         plantaris_origin = self._snap("femur", L["lateral_condyle_back"] + [-4.0, 0.0, 24.0])
         self._muscle("plantaris", [plantaris_origin, [9.0, self._back(-10.0) - 16.0, -10.0],
@@ -385,7 +391,7 @@ class SoftTissueBuilder:
                                    [-8.0, tb(-245.0) - 26.0, -245.0]],
                      widths=[(0.0, 8.0), (0.2, 14.0), (0.32, 4.0), (1.0, 3.0)],
                      thickness=[(0.0, 6.0), (0.2, 9.0), (0.32, 3.0), (1.0, 2.0)],
-                     landmarks=("lateral_condyle_back", "tibia posterior surface"),
+                     landmarks=("lateral_condyle_back", "tibia posterior surface"), out_of_joint=True,
                      construction="small belly from the femur just above the lateral gastrocnemius head, then a long thin "
                                   "tendon running down and medially between the gastrocnemius and the soleus")
         # Widest and thickest cross-section (mm) of each head's belly: 14 and 7 cm2, for the published volumes.
@@ -407,7 +413,7 @@ class SoftTissueBuilder:
                                + SIZE_SOURCES[f"gastrocnemius_{side}_head_volume"][1])
 
     def _muscle(self, structure_id, controls, widths, thickness, landmarks, construction, hint=(1, 0, 0),
-                sizes=None) -> Modelled:
+                sizes=None, out_of_joint: bool = False) -> Modelled:
         if self._use_given(structure_id):
             return self.given[structure_id]
         samples = 70
@@ -429,6 +435,10 @@ class SoftTissueBuilder:
                 path = keep_surface_clear(path, surface, 18, earlier, margin=0.3, fixed=(samples - 1,))
                 path = keep_clear(path, depth / 2, self.bone_list, margin=0.5, fixed=(samples - 1,))
             path = keep_surface_clear(path, surface, 18, earlier, margin=0.3, fixed=(samples - 1,))
+            if out_of_joint:
+                # Pushed clear of its neighbours, a slip of a muscle with no room may be pushed into the joint.
+                path = keep_clear(path, depth / 2, self.bone_list + self.joint_solids, margin=0.5, fixed=(samples - 1,))
+                assumptions += "; last, its course kept out of the joint (cartilage and menisci)"
             assumptions += ("; its surface is pushed clear of the muscles built before it (" +
                             ", ".join(item.id.replace("_", " ") for item in self.built.values() if item.kind == "muscle") +
                             "), so that neighbours touch without passing through each other")
@@ -601,7 +611,7 @@ class SoftTissueBuilder:
                    sizes=SIZE_SOURCES["tibial_nerve"][1],
                    solids=self.bone_list + [self.built["popliteal_vein"].mesh, self.built["popliteal_artery"].mesh])
         head_back = L["fibular_head_back"]
-        wind = [self._round_fibula(L["fibular_neck"][2] + 16.0 - 18.0 * a / np.radians(140.0), a, 3.5)
+        wind = [self._round_fibula(L["fibular_neck"][2] + 16.0 - 24.0 * a / np.radians(140.0), a, 3.5)
                 for a in np.radians([0.0, 35.0, 70.0, 105.0, 140.0])]
         cfn = [division, *branch_tops["common_fibular_nerve"], [division[0] + 14.0, back(40.0) - 20.0, 40.0],
                L["lateral_condyle_back"] + [14.0, -12.0, -10.0], head_back + [1.0, -5.0, 0.0], *wind]
@@ -610,7 +620,7 @@ class SoftTissueBuilder:
                    "leaves the sciatic division laterally, follows the medial edge of the biceps femoris tendon, passes "
                    "behind the fibular head and winds round the top of the fibular neck, where head and neck meet, to "
                    "its front, where it divides",
-                   "winds 3.5 mm outside the neck's mean radius, descending from 16 mm above to 2 mm below the "
+                   "winds 3.5 mm outside the neck's mean radius, descending from 16 mm above to 8 mm below the "
                    "narrowest level measured; "
                    "centre line pushed clear of bones and the biceps",
                    sizes=SIZE_SOURCES["common_fibular_nerve"][1],
