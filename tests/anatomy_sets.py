@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import trimesh
 
+from explorer.build.leg_axes import nearest_outline_points
 from explorer.geometry import geometry_set
 from explorer.meshio import parse_ply
 
@@ -43,10 +44,31 @@ class MeshSet:
     def centreline(self, structure_id: str) -> np.ndarray:
         return np.asarray(self.modelled[structure_id]["centreline_mm"])
 
-    def slice_centre(self, structure_id: str, z: float) -> np.ndarray:
+    def outline(self, structure_id: str, z: float) -> np.ndarray:
+        """Points of the structure's cross-section at height ``z``."""
         section = self.mesh(structure_id).section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
         assert section is not None, f"{self.name}: {structure_id}: does not reach z={z} mm"
-        return np.asarray(section.vertices).mean(axis=0)
+        return np.asarray(section.vertices)
+
+    def slice_centre(self, structure_id: str, z: float) -> np.ndarray:
+        return self.outline(structure_id, z).mean(axis=0)
+
+    def membrane(self, z: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Middle (x, y) of the interosseous membrane at ``z`` (halfway between the nearest points of tibia and
+        fibula), the unit vector along it toward the fibula and its front (anterior compartment) normal."""
+        tibia, fibula = nearest_outline_points(self.mesh("tibia"), self.mesh("fibula"), z)
+        along = (fibula - tibia)[:2] / np.linalg.norm((fibula - tibia)[:2])
+        front = np.array([along[1], -along[0]]) * (1.0 if along[1] < 0 else -1.0)
+        return (tibia + fibula)[:2] / 2, along, front
+
+    def deepest_inside(self, points: np.ndarray, solid: str) -> tuple[int, float, np.ndarray] | None:
+        """How many of ``points`` lie inside ``solid``, how deep the deepest lies (mm) and where; None if none do."""
+        inside = self.mesh(solid).contains(points)
+        if not inside.any():
+            return None
+        depth = trimesh.proximity.signed_distance(self.mesh(solid), points[inside])
+        deepest = int(np.argmax(depth))
+        return int(inside.sum()), float(depth[deepest]), points[inside][deepest]
 
     def distance_to(self, bone: str, points) -> np.ndarray:
         return trimesh.proximity.closest_point(self.mesh(bone), np.atleast_2d(points))[1]

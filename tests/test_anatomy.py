@@ -97,10 +97,9 @@ def test_popliteal_fossa_depth_order_at_the_joint_line(g):
 
 @pytest.mark.parametrize("g, z", over_sets(lambda g: [-100.0, -160.0]))
 def test_tibial_nerve_runs_deep_to_the_calf_muscles(g, z):
-    mesh = g.mesh
     nerve = g.slice_centre("tibial_nerve", z)
     for muscle in ("soleus", "gastrocnemius_medial_head", "gastrocnemius_lateral_head"):
-        front = float(np.asarray(mesh(muscle).section(plane_origin=[0, 0, z], plane_normal=[0, 0, 1]).vertices)[:, 1].max())
+        front = float(g.outline(muscle, z)[:, 1].max())
         assert nerve[1] > front, f"{g}: tibial_nerve: at z={z:.0f} mm its centre (y {nerve[1]:.1f}) is not in front of the {muscle} (front y {front:.1f})"
 
 
@@ -252,18 +251,16 @@ def muscle_pairs(g: MeshSet) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("g, muscle, other", over_sets(muscle_pairs))
 def test_muscles_do_not_pass_through_each_other(g, muscle, other):
-    mesh = g.mesh
-    points = mesh(muscle).vertices
+    points = g.mesh(muscle).vertices
     if {muscle, other} == GASTROCNEMIUS_HEADS:
         points = points[points[:, 2] > GASTROCNEMIUS_JOIN_Z]
-    inside = mesh(other).contains(points)
-    if not inside.any():
+    found = g.deepest_inside(points, other)
+    if found is None:
         return
-    depth = trimesh.proximity.signed_distance(mesh(other), points[inside])
-    deepest = int(np.argmax(depth))
-    assert depth[deepest] <= MUSCLE_OVERLAP_MM, (
-        f"{g}: {muscle}: {int(inside.sum())} surface points inside the {other}, up to {depth[deepest]:.1f} mm deep "
-        f"(limit {MUSCLE_OVERLAP_MM} mm) at {np.round(points[inside][deepest], 1)}"
+    count, depth, where = found
+    assert depth <= MUSCLE_OVERLAP_MM, (
+        f"{g}: {muscle}: {count} surface points inside the {other}, up to {depth:.1f} mm deep "
+        f"(limit {MUSCLE_OVERLAP_MM} mm) at {np.round(where, 1)}"
     )
 
 
@@ -287,13 +284,9 @@ def test_leg_shafts_stand_as_in_an_extended_knee(g):
 @pytest.mark.parametrize("g, z", over_sets(lambda g: [-100.0, -150.0, -200.0]))
 def test_deep_fibular_nerve_runs_on_the_interosseous_membrane(g, z):
     nerve = g.slice_centre("deep_fibular_nerve", z)
-    tibia, fibula = (np.asarray(g.mesh(bone).section(plane_origin=[0, 0, z], plane_normal=[0, 0, 1]).vertices)
-                     for bone in ("tibia", "fibula"))
-    gaps = np.linalg.norm(tibia[:, None, :2] - fibula[None, :, :2], axis=2)
-    i, j = np.unravel_index(np.argmin(gaps), gaps.shape)
-    membrane = (tibia[i] + fibula[j]) / 2
-    off = float(np.linalg.norm(nerve[:2] - membrane[:2]))
+    middle, _, _ = g.membrane(z)
+    off = float(np.linalg.norm(nerve[:2] - middle))
     assert off <= 6.0, f"{g}: deep_fibular_nerve: {off:.1f} mm from the interosseous membrane at z={z:.0f} mm (limit 6)"
-    crest = float(tibia[:, 1].max())
+    crest = float(g.outline("tibia", z)[:, 1].max())
     assert nerve[1] < crest - 5.0, (f"{g}: deep_fibular_nerve: at z={z:.0f} mm its centre (y {nerve[1]:.1f}) is not "
                                     f"behind the tibial crest (y {crest:.1f})")

@@ -8,9 +8,8 @@ import numpy as np
 import trimesh
 from scipy import ndimage
 
-from explorer.build.cleft import _inside
 from explorer.build.surface import decimate, extract
-from explorer.build.volume import Grid
+from explorer.build.volume import Grid, inside_mask
 
 
 def posterior_capsule(solids: list[trimesh.Trimesh], window: Callable[[np.ndarray], np.ndarray],
@@ -46,7 +45,7 @@ def posterior_capsule(solids: list[trimesh.Trimesh], window: Callable[[np.ndarra
     points = grid.points().reshape(*grid.shape, 3)
     inside = np.zeros(grid.shape, dtype=bool)
     for solid in solids:
-        inside |= _inside(solid, grid)
+        inside |= inside_mask(solid, grid)
     grown = ndimage.distance_transform_edt(~inside, sampling=spacing) <= bridge
     bridged = inside | (ndimage.distance_transform_edt(grown, sampling=spacing) > bridge)
     distance = ndimage.distance_transform_edt(~bridged, sampling=spacing)
@@ -55,7 +54,7 @@ def posterior_capsule(solids: list[trimesh.Trimesh], window: Callable[[np.ndarra
     for point, radius in openings:
         sheet &= np.hypot(points[..., 0] - point[0], points[..., 2] - point[2]) > radius
     for solid in clear_of:
-        sheet &= ~ndimage.binary_dilation(_inside(solid, grid))
+        sheet &= ~ndimage.binary_dilation(inside_mask(solid, grid))
     if not sheet.any():
         raise ValueError("no capsule sheet within the window")
     field = ndimage.gaussian_filter(sheet.astype(np.float32), 0.35 / spacing, mode="constant")

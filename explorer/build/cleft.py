@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pyvista as pv
 import trimesh
 from scipy import ndimage
 
 from explorer.build.surface import extract
-from explorer.build.volume import Grid
+from explorer.build.volume import Grid, inside_mask
 
 
 def cleft_sac(first: trimesh.Trimesh, second: trimesh.Trimesh, solids: list[trimesh.Trimesh], centre,
@@ -32,10 +31,10 @@ def cleft_sac(first: trimesh.Trimesh, second: trimesh.Trimesh, solids: list[trim
     extent = np.array([half_width, half_width, half_height]) + reach
     grid = Grid.covering(centre - extent, centre + extent, spacing, pad=2.0)
     points = grid.points().reshape(*grid.shape, 3)
-    inside_first, inside_second = _inside(first, grid), _inside(second, grid)
+    inside_first, inside_second = inside_mask(first, grid), inside_mask(second, grid)
     blocked = inside_first | inside_second
     for solid in solids:
-        blocked |= _inside(solid, grid)
+        blocked |= inside_mask(solid, grid)
     near_both = (ndimage.distance_transform_edt(~inside_first, sampling=spacing) <= reach) & (
         ndimage.distance_transform_edt(~inside_second, sampling=spacing) <= reach)
     offset = points - centre
@@ -43,17 +42,10 @@ def cleft_sac(first: trimesh.Trimesh, second: trimesh.Trimesh, solids: list[trim
     space = _part_nearest(near_both & window & ~blocked, points, centre)
     if opening_to is not None:
         space |= _neck(space, points, opening_to, neck_mm) & ~blocked
-        space &= ~_inside(opening_to, grid)
+        space &= ~inside_mask(opening_to, grid)
     field = ndimage.gaussian_filter(space.astype(np.float32), 0.5 / spacing, mode="constant")
     mesh = extract(field, grid)
     return max(mesh.split(only_watertight=False), key=lambda part: part.volume)
-
-
-def _inside(mesh: trimesh.Trimesh, grid: Grid) -> np.ndarray:
-    image = pv.ImageData(dimensions=grid.shape, spacing=(grid.spacing,) * 3, origin=grid.origin)
-    poly = pv.PolyData(mesh.vertices, np.hstack([np.full((len(mesh.faces), 1), 3), mesh.faces]))
-    mask = poly.voxelize_binary_mask(reference_volume=image)
-    return np.asarray(mask.point_data["mask"], dtype=bool).reshape(grid.shape, order="F")
 
 
 def _part_nearest(mask: np.ndarray, points: np.ndarray, centre: np.ndarray) -> np.ndarray:

@@ -59,16 +59,23 @@ def posterior_tibial_slope(tibia: trimesh.Trimesh, plateau_x: float, tibial_axis
     return float(raw + sagittal_tilt(tibial_axis))
 
 
-def section_gap(first: trimesh.Trimesh, second: trimesh.Trimesh, z: float) -> float:
-    """Smallest distance (mm) between the outlines of two meshes cut at height ``z``."""
+def nearest_outline_points(first: trimesh.Trimesh, second: trimesh.Trimesh, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """The closest pair of points of the outlines of two meshes cut at height ``z``, one on each."""
     outlines = []
     for mesh in (first, second):
         section = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
         if section is None:
             raise ValueError(f"a mesh does not reach z={z:.0f} mm")
-        outlines.append(np.asarray(section.vertices)[:, :2])
-    differences = outlines[0][:, None, :] - outlines[1][None, :, :]
-    return float(np.sqrt((differences**2).sum(axis=2)).min())
+        outlines.append(np.asarray(section.vertices))
+    gaps = np.linalg.norm(outlines[0][:, None, :2] - outlines[1][None, :, :2], axis=2)
+    i, j = np.unravel_index(np.argmin(gaps), gaps.shape)
+    return outlines[0][i], outlines[1][j]
+
+
+def section_gap(first: trimesh.Trimesh, second: trimesh.Trimesh, z: float) -> float:
+    """Smallest distance (mm) between the outlines of two meshes cut at height ``z``."""
+    near, far = nearest_outline_points(first, second, z)
+    return float(np.linalg.norm((far - near)[:2]))
 
 
 def measure(bones: dict[str, trimesh.Trimesh], medial_plateau_x: float) -> dict[str, float]:

@@ -19,7 +19,7 @@ import numpy as np
 import trimesh
 
 from explorer.build import align, leg_axes, provenance_file, soft_tissues, sources, surface
-from explorer.build.volume import MRI_LABELS, Grid, LabelVolume, sample
+from explorer.build.volume import MRI_LABELS, Grid, LabelVolume, inside_mask, sample
 from explorer.meshio import write_ply
 
 SMOOTHING_MM = 0.5
@@ -200,7 +200,6 @@ def _align_leg_bone(leg, mri_field, mri_grid, volume, from_frame, joint_end, ble
 
 
 def _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end, blend_mm) -> tuple[Grid, np.ndarray]:
-    import pyvista as pv
     from scipy import ndimage
 
     cut = joint_end * -EXTENSION_MM  # the far end: +250 mm for the femur, -250 mm for tibia and fibula
@@ -215,10 +214,7 @@ def _blend_whole_bone(leg, smoothed, corners, volume, from_frame, joint_end, ble
     mri = sample(smoothed, trimesh.transform_points(points, from_frame))
     weight = np.clip((_depth_inside(points, volume, from_frame) - blend_mm[0]) / blend_mm[1], 0.0, 1.0)
 
-    image = pv.ImageData(dimensions=grid.shape, spacing=(grid.spacing,) * 3, origin=grid.origin)
-    leg_poly = pv.PolyData(leg.vertices, np.hstack([np.full((len(leg.faces), 1), 3), leg.faces]))
-    mask = leg_poly.voxelize_binary_mask(reference_volume=image)
-    leg_inside = np.asarray(mask.point_data["mask"], dtype=bool).reshape(grid.shape, order="F")
+    leg_inside = inside_mask(leg, grid)
     mri_inside = (mri > 0.5).reshape(grid.shape)
 
     # Interpolating signed distances moves the surface steadily from one bone to the

@@ -20,7 +20,7 @@ from explorer.build.cleft import cleft_sac
 from explorer.build.clearance import keep_clear, keep_surface_clear, lay_on
 from explorer.build.continuation import FADE_MM, TUCK_MM, Join, continue_structure, cut_ends, push_out
 from explorer.build.landmarks import Landmark, back_of
-from explorer.build.leg_axes import section_centre
+from explorer.build.leg_axes import nearest_outline_points, section_centre
 from explorer.build.sweep import smooth_path, sweep
 
 #: Published sizes the models are built to and checked against (diameters and lengths in mm).
@@ -780,11 +780,7 @@ class SoftTissueBuilder:
         """A point by the interosseous membrane at height ``z``: from the middle of the line between the nearest
         points of the tibia's and the fibula's cross-sections, ``forward`` mm out of the membrane's plane on its
         front (anterior compartment) side and ``toward_fibula`` mm along it."""
-        outlines = [np.asarray(self.bones[bone].section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0]).vertices)
-                    for bone in ("tibia", "fibula")]
-        gaps = np.linalg.norm(outlines[0][:, None, :] - outlines[1][None, :, :], axis=2)
-        i, j = np.unravel_index(np.argmin(gaps), gaps.shape)
-        tibia, fibula = outlines[0][i], outlines[1][j]
+        tibia, fibula = nearest_outline_points(self.bones["tibia"], self.bones["fibula"], z)
         along = (fibula - tibia) * [1.0, 1.0, 0.0]
         along /= np.linalg.norm(along)
         front = np.array([along[1], -along[0], 0.0]) * (1.0 if along[1] < 0 else -1.0)

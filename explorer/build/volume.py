@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import trimesh
 from scipy import ndimage
 
 from explorer.frame import LPS_TO_FRAME
@@ -102,3 +103,21 @@ class Grid:
 def sample(field: np.ndarray, index_points: np.ndarray) -> np.ndarray:
     """Trilinear samples of ``field`` at fractional index points; zero outside."""
     return ndimage.map_coordinates(field, index_points.T, order=1, mode="constant", cval=0.0)
+
+
+def inside_mask(mesh: trimesh.Trimesh, grid: Grid) -> np.ndarray:
+    """Which points of ``grid`` lie inside the closed ``mesh`` (shaped like the grid).
+
+    Examples
+    --------
+    >>> grid = Grid.covering(np.array([-4.0, -4.0, -4.0]), np.array([4.0, 4.0, 4.0]), 1.0, pad=0.0)
+    >>> mask = inside_mask(trimesh.creation.box(extents=(4.5, 4.5, 4.5)), grid)
+    >>> mask.shape, int(mask.sum())
+    ((9, 9, 9), 125)
+    """
+    import pyvista as pv
+
+    image = pv.ImageData(dimensions=grid.shape, spacing=(grid.spacing,) * 3, origin=grid.origin)
+    poly = pv.PolyData(mesh.vertices, np.hstack([np.full((len(mesh.faces), 1), 3), mesh.faces]))
+    mask = poly.voxelize_binary_mask(reference_volume=image)
+    return np.asarray(mask.point_data["mask"], dtype=bool).reshape(grid.shape, order="F")
