@@ -10,6 +10,7 @@ import pytest
 import trimesh
 
 from anatomy_sets import SETS, MeshSet, cruciate_ends, over_sets
+from explorer.build.contacts import GASTROCNEMIUS_JOIN_Z
 from explorer.build.modelled import SIZE_SOURCES
 
 BONES = ("femur", "tibia", "fibula", "patella")
@@ -226,10 +227,6 @@ def test_modelled_patellar_ligament_is_a_flat_band_from_the_patellar_apex_to_the
 
 #: How deep (mm) a point of one muscle may lie inside another: neighbours touch, they do not pass through.
 MUSCLE_OVERLAP_MM = 2.0
-#: The two gastrocnemius heads meet at the lower angle of the popliteal fossa, below the popliteus, and
-#: run on as one belly into the common aponeurosis; the model lets them merge below 9 cm under the joint
-#: line (z = -90 mm, explorer.build.modelled.GASTROCNEMIUS_JOIN_Z). Above it they must stay apart.
-GASTROCNEMIUS_JOIN_Z = -90.0
 GASTROCNEMIUS_HEADS = {"gastrocnemius_medial_head", "gastrocnemius_lateral_head"}
 
 

@@ -171,3 +171,31 @@ def test_nothing_the_slab_cuts_ends_flat_at_its_edge():
             assert high > top + 10.0, f"spl: {structure_id}: ends at z={high:.0f} mm, at the slab's top edge ({top:.0f})"
         if low < bottom + 2.0:
             assert low < bottom - 10.0, f"spl: {structure_id}: ends at z={low:.0f} mm, at the slab's bottom edge ({bottom:.0f})"
+
+
+@needs_built_set
+def test_each_join_beyond_the_slab_meets_the_segmented_end_edge_to_edge():
+    """Where a model continues a segmented structure, the outlines 0.05 mm either side of the join are one
+    outline: no step, no rim. On average they lie within 0.5 mm of each other (the area between them over
+    their length), and nowhere more than 5 mm apart (the model's 14 to 18 sides cannot follow every notch
+    of the segmented outline)."""
+    import tomllib
+
+    import shapely
+
+    def outline(mesh, z):
+        section = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
+        return shapely.unary_union([shapely.Polygon(loop[:, :2]).buffer(0) for loop in section.discrete if len(loop) >= 4])
+
+    modelled = tomllib.loads((BUILT.folder / "modelled.toml").read_text(encoding="utf-8"))
+    joins = [(structure_id, join) for structure_id, entry in modelled.items() for join in entry.get("joins", [])]
+    assert len(joins) >= 20, f"spl: only {len(joins)} joins recorded"
+    for structure_id, join in joins:
+        mesh, height = spl_mesh(structure_id), join["height_mm"]
+        inward = -1.0 if height > 0 else 1.0
+        inside, beyond = outline(mesh, height + inward * 0.05), outline(mesh, height - inward * 0.05)
+        mean_gap = inside.symmetric_difference(beyond).area / ((inside.length + beyond.length) / 2)
+        largest = shapely.hausdorff_distance(inside, beyond)
+        where = f"spl: {structure_id}: across the join at z={height:.0f} mm"
+        assert mean_gap <= 0.5, f"{where} the outlines lie {mean_gap:.2f} mm apart on average"
+        assert largest <= 5.0, f"{where} the outlines lie up to {largest:.1f} mm apart"

@@ -2,10 +2,10 @@
 
 A nerve, vessel or muscle that the atlas's slab cuts ends in a flat face at the slab's edge. The
 structure modelled for the same id on the same bones goes on; near the cut it is moved and
-reshaped onto the segmented end (same centre and area, and the same shape of the second moments of
-its cross-section), the
-correction fading out along the model's course, and the model is tucked a few millimetres inside
-the segmented part so that the two read as one structure without a step or a gap.
+reshaped onto the segmented end (same centre, area and second moments of its cross-section, then
+stretched at every angle round the centre to the segmented outline), the correction fading out along
+the model's course. The segmented part is cut at the join and the model, tapering, runs on a few
+millimetres inside it, so that the two outlines meet edge to edge: no step, no gap, no rim.
 """
 
 from __future__ import annotations
@@ -17,26 +17,33 @@ import shapely
 import trimesh
 from scipy.spatial import cKDTree
 
-#: Height (mm) inside the slab where the segmented end is measured and the model takes over.
+#: Height (mm) inside the slab where the segmented part is cut and the model takes over.
 INSET_MM = 3.0
 #: Length (mm) of course over which the model's correction fades out.
 FADE_MM = 40.0
-#: How far (mm) the model runs on inside the segmented part, and how much it is shrunk there.
+#: How far (mm) the model runs on inside the segmented part, and how much it has shrunk at its end there.
 TUCK_MM, TUCK_SCALE = 5.0, 0.6
 #: How far (mm) a reshaped model is kept outside the bones.
 CLEARANCE_MM = 0.3
 #: A structure reaching within this distance (mm) of the slab's edge is cut by it.
 CUT_TOLERANCE_MM = 2.0
+#: Angular bins of the outlines matched at a join.
+ANGLES = 180
+#: Height (mm) either side of a join over which the model's outline is fitted to the segmented one.
+FIT_MM = 8.0
 
 
 @dataclass(frozen=True)
 class Join:
     """One end where a model continues a segmented structure: the height of the join, the offset
-    the model was moved by there (mm), and the largest change of cross-section area across it."""
+    the model was moved by there (mm), the largest change of cross-section area across it, and
+    whether the outlines were matched edge to edge (else, where the segmented outline is not one
+    part seen whole from its centre, the segmented end is kept and the model runs on inside it)."""
 
     height: float
     offset_mm: float
     area_change: float
+    outline_matched: bool = True
 
 
 def cut_ends(mesh: trimesh.Trimesh, slab: tuple[float, float]) -> list[int]:
@@ -87,9 +94,9 @@ def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line
     continued end. An end the model does not reach is left as it is. The reshaped model is kept
     :data:`CLEARANCE_MM` outside every one of ``solids`` (the bones).
     """
-    pieces = [real]
-    lines = {}
     joins = []
+    lines = {}
+    pieces = []
     dense = _densify(model_line if model_line[0, 2] >= model_line[-1, 2] else model_line[::-1], 0.5)
     for end in cut_ends(real, slab):
         height = (slab[1] if end > 0 else slab[0]) - end * INSET_MM
@@ -102,14 +109,26 @@ def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line
         shape = _sqrt_2x2(here[1]) @ np.linalg.inv(_sqrt_2x2(there[1]))
         shape *= np.sqrt(here[2] / (abs(np.linalg.det(shape)) * there[2]))  # and the same area
         shift = here[0] - there[0]
+        axis = dense[np.argmin(np.abs(dense[:, 2] - height)), :2]
+        stretch = _outline_stretch(real, model, height, axis + shift, axis, shape)
         piece = beyond.copy()
-        piece.vertices = push_out(_reshape(piece.vertices, dense, height, end, shift, shape), solids)
+        matched = stretch is not None
+        stretch = stretch if matched else np.ones(ANGLES)
+        moved = _reshape(piece.vertices, dense, height, end, shift, shape, stretch)
+        if matched:
+            moved = _fit_outline(moved, piece, real, height, here[0])
+        piece.vertices = push_out(moved, solids)
         line = dense[end * (dense[:, 2] - height) > 0]
-        lines[end] = _reshape(line, dense, height, end, shift, shape)
+        lines[end] = _reshape(line, dense, height, end, shift, shape, stretch)
         pieces.append(piece)
-        joins.append((height, float(np.linalg.norm(shift)), end))
-    joined = trimesh.util.concatenate(pieces)
-    return joined, lines, [Join(height, moved, _area_change(joined, height, end)) for height, moved, end in joins]
+        joins.append((height, float(np.linalg.norm(shift)), end, matched))
+    for height, _, end, matched in joins:
+        if matched:
+            real = _clip_closed(real, height, -end)
+            real.vertices = push_out(real.vertices, solids)  # the cut's new rim as clear of the bones as the rest
+    joined = trimesh.util.concatenate([real, *pieces])
+    return joined, lines, [Join(height, moved, _area_change(joined, height, end), matched)
+                           for height, moved, end, matched in joins]
 
 
 def push_out(points: np.ndarray, solids, margin: float = CLEARANCE_MM) -> np.ndarray:
@@ -157,10 +176,12 @@ def _densify(line: np.ndarray, step: float) -> np.ndarray:
 
 
 def _reshape(points: np.ndarray, line: np.ndarray, height: float, end: int, shift: np.ndarray,
-             shape: np.ndarray) -> np.ndarray:
+             shape: np.ndarray, stretch: np.ndarray) -> np.ndarray:
     """Move and reshape ``points`` about their nearest centre-line point, fully at the join and
     fading out over :data:`FADE_MM` of course beyond it; points tucked inside the segmented part
-    are also shrunk toward the centre line so that they stay hidden."""
+    are also shrunk toward the centre line, more the deeper they lie, so that they stay hidden.
+    ``stretch`` is the factor at each of :data:`ANGLES` angles round the centre that takes the
+    reshaped outline onto the segmented one."""
     arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(line, axis=0), axis=1))])
     crossing = np.argmin(np.abs(line[:, 2] - height))
     _, nearest = cKDTree(line).query(points)
@@ -168,13 +189,118 @@ def _reshape(points: np.ndarray, line: np.ndarray, height: float, end: int, shif
     past = end * (line[nearest, 2] - height) > 0
     along = np.where(past, np.abs(arc[nearest] - arc[crossing]), 0.0)
     weight = 0.5 * (1.0 + np.cos(np.pi * np.clip(along / FADE_MM, 0.0, 1.0)))
-    tuck = np.where(past, 1.0, TUCK_SCALE)
+    depth = np.clip(end * (height - points[:, 2]) / TUCK_MM, 0.0, 1.0)
+    tuck = np.where(past, 1.0, 1.0 - (1.0 - TUCK_SCALE) * depth)
     relative = points[:, :2] - centre
     shaped = relative @ shape.T
+    shaped *= stretch[_angle_bin(shaped)][:, None]
     moved = points.copy()
     moved[:, :2] = centre + weight[:, None] * shift + tuck[:, None] * (
         weight[:, None] * shaped + (1.0 - weight[:, None]) * relative)
     return moved
+
+
+def _fit_outline(vertices: np.ndarray, piece: trimesh.Trimesh, real: trimesh.Trimesh, height: float,
+                 centre: np.ndarray, rounds: int = 3) -> np.ndarray:
+    """``vertices`` of the reshaped ``piece`` moved so that its outline at ``height`` is the segmented one: first
+    stretched about ``centre`` at every angle, then each outline point drawn onto the segmented outline points
+    nearest it (and those nearest to it: concave outlines too), fully at ``height``, fading out over
+    :data:`FIT_MM` either side."""
+    vertices = np.array(vertices)
+    weight = 0.5 * (1.0 + np.cos(np.pi * np.clip(np.abs(vertices[:, 2] - height) / FIT_MM, 0.0, 1.0)))
+    target = _dense_outline(real, height)
+    for round_ in range(rounds):
+        current = trimesh.Trimesh(vertices, piece.faces, process=False)
+        if round_ == 0:
+            fit = _outline_stretch(real, current, height, centre, centre, np.eye(2))
+            if fit is not None:
+                offsets = vertices[:, :2] - centre
+                vertices[:, :2] = centre + offsets * (1.0 + weight * (fit[_angle_bin(offsets)] - 1.0))[:, None]
+            continue
+        outline = _dense_outline(current, height)
+        if target is None or outline is None:
+            break
+        vertices[:, :2] += weight[:, None] * _outline_displacement(outline, target)[
+            cKDTree(outline).query(vertices[:, :2])[1]]
+    return vertices
+
+
+def _outline_displacement(outline: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """For each point of ``outline``, the mean step onto the ``target`` points it is nearest to, or onto its
+    nearest target point where none is.
+
+    Examples
+    --------
+    >>> square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    >>> _outline_displacement(square, square * 2.0).tolist()
+    [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
+    """
+    nearest_target = cKDTree(target).query(outline)[1]
+    step = target[nearest_target] - outline
+    owner = cKDTree(outline).query(target)[1]
+    total = np.zeros_like(outline)
+    np.add.at(total, owner, target - outline[owner])
+    count = np.bincount(owner, minlength=len(outline))
+    claimed = count > 0
+    step[claimed] = total[claimed] / count[claimed, None]
+    return step
+
+
+def _angle_bin(offsets: np.ndarray) -> np.ndarray:
+    angles = np.arctan2(offsets[:, 1], offsets[:, 0])
+    return np.floor((angles + np.pi) / (2 * np.pi) * ANGLES).astype(int) % ANGLES
+
+
+def polar_outline(points: np.ndarray) -> np.ndarray | None:
+    """Largest distance from the origin of the outline ``points`` (x, y) in each of :data:`ANGLES` bins
+    of direction, bins no point falls in filled from their neighbours; None for fewer than 3 points.
+
+    Examples
+    --------
+    >>> square = np.array([[x, y] for x in np.linspace(-1, 1, 201) for y in (-1.0, 1.0)])
+    >>> square = np.vstack([square, square[:, ::-1]])
+    >>> radius = polar_outline(square)
+    >>> round(float(radius.min()), 2), round(float(radius.max()), 2)
+    (1.0, 1.41)
+    """
+    if len(points) < 3:
+        return None
+    bins = _angle_bin(points)
+    radius = np.full(ANGLES, np.nan)
+    np.fmax.at(radius, bins, np.linalg.norm(points, axis=1))
+    known = np.flatnonzero(~np.isnan(radius))
+    if len(known) < ANGLES // 4:
+        return None
+    everywhere = np.arange(ANGLES)
+    return np.interp(everywhere, known, radius[known], period=ANGLES)
+
+
+def _dense_outline(mesh: trimesh.Trimesh, z: float) -> np.ndarray | None:
+    """Points every 0.2 mm along the outline of the cross-section of ``mesh`` at ``z`` (one part only)."""
+    section = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
+    if section is None:
+        return None
+    loops = [shapely.Polygon(loop[:, :2]).buffer(0) for loop in section.discrete if len(loop) >= 4]
+    shape = shapely.unary_union([loop for loop in loops if loop.area > 0])
+    if shape.is_empty or hasattr(shape, "geoms"):
+        return None
+    return shapely.get_coordinates(shapely.segmentize(shape.exterior, 0.2))
+
+
+def _outline_stretch(real: trimesh.Trimesh, model: trimesh.Trimesh, height: float, real_centre: np.ndarray,
+                     model_centre: np.ndarray, shape: np.ndarray) -> np.ndarray | None:
+    """Factor per angle that takes the model's outline at ``height``, reshaped by ``shape``, onto the
+    segmented outline there; None where either outline is not a single part seen whole from its centre."""
+    real_outline, model_outline = _dense_outline(real, height), _dense_outline(model, height)
+    if real_outline is None or model_outline is None:
+        return None
+    if not shapely.Polygon(real_outline).contains(shapely.Point(real_centre)):
+        return None
+    target = polar_outline(real_outline - real_centre)
+    current = polar_outline((model_outline - model_centre) @ shape.T)
+    if target is None or current is None:
+        return None
+    return np.clip(target / np.maximum(current, 1e-6), 0.5, 2.0)
 
 
 def _area_change(mesh: trimesh.Trimesh, height: float, end: int, step: float = 2.0) -> float:

@@ -16,9 +16,10 @@ import trimesh
 
 from explorer.build import courses
 from explorer.build.capsule import posterior_capsule
-from explorer.build.cleft import cleft_sac
 from explorer.build.clearance import keep_clear, keep_surface_clear, lay_on
-from explorer.build.continuation import FADE_MM, TUCK_MM, Join, continue_structure, cut_ends, push_out
+from explorer.build.cleft import cleft_sac
+from explorer.build.contacts import GASTROCNEMIUS_JOIN_Z, MERGE_BELOW
+from explorer.build.continuation import FADE_MM, INSET_MM, TUCK_MM, Join, continue_structure, cut_ends, push_out
 from explorer.build.landmarks import Landmark, back_of
 from explorer.build.leg_axes import nearest_outline_points, section_centre
 from explorer.build.sweep import smooth_path, sweep
@@ -44,12 +45,11 @@ def equivalent_diameter(area_mm2: float) -> float:
     return float(2.0 * np.sqrt(area_mm2 / np.pi))
 
 
-#: Height (mm, atlas frame: 0 at the joint line) below which the two gastrocnemius heads form one belly.
-#: Their medial borders meet at the lower angle of the popliteal fossa, below the popliteus (whose
-#: lower border, where the popliteal artery ends, is modelled about 6 cm below the joint line), and
-#: from there down they run on side by side into one belly and the common aponeurosis. Above this
-#: level each head is kept clear of the other; below it they may merge.
-GASTROCNEMIUS_JOIN_Z = -90.0
+#: The muscles the popliteal vessels and the tibial nerve run on and between in the lower popliteal fossa.
+FOSSA_FLOOR_AND_SIDES = ("popliteus", "plantaris", "gastrocnemius_medial_head", "gastrocnemius_lateral_head")
+
+#: The muscles of the front and side of the leg, where they are built (segmented in the spl set).
+FRONT_OF_LEG = ("tibialis_anterior", "extensor_digitorum_longus", "fibularis_longus")
 
 #: Nerves and vessels narrow along their course: calibre factor at the start and the end.
 TAPER = (1.1, 0.9)
@@ -372,7 +372,8 @@ class SoftTissueBuilder:
         tb = self._tibia_back
         soleus_top = -30.0 if "soleus" in self.given else -38.0  # meets a segmented soleus inside its slab
         # The soleus lies behind the fibula as well as the tibia: its width axis turns 20 deg, lateral side back.
-        self._muscle("soleus", [[6.0, tb(soleus_top) - 12.0, soleus_top], [4.0, tb(-90.0) - 29.0, -90.0],
+        self._muscle("soleus", [[6.0, tb(soleus_top) - 20.0, soleus_top], [5.0, tb(-60.0) - 27.0, -60.0],
+                                [4.0, tb(-90.0) - 29.0, -90.0],
                                 [1.0, tb(-160.0) - 30.0, -160.0], [-3.0, tb(-245.0) - 27.0, -245.0]],
                      widths=[(0.0, 34.0), (0.3, 64.0), (0.7, 64.0), (1.0, 42.0)],
                      thickness=[(0.0, 8.0), (0.3, 26.0), (0.7, 28.0), (1.0, 24.0)], hint=(0.94, -0.34, 0.0),
@@ -386,7 +387,7 @@ class SoftTissueBuilder:
                      sizes="belly up to 64 x 28 mm across, for a volume within the scene near the published whole "
                            "muscle's lower bound (a third of the muscle lies below the scene): " + SIZE_SOURCES["soleus_volume"][1])
         plantaris_origin = self._snap("femur", L["lateral_condyle_back"] + [-4.0, 0.0, 24.0])
-        self._muscle("plantaris", [plantaris_origin, [9.0, self._back(-10.0) - 16.0, -10.0],
+        self._muscle("plantaris", [plantaris_origin, [16.0, self._back(-10.0) - 18.0, -10.0],
                                    [3.0, tb(-70.0) - 29.5, -70.0], [-5.0, tb(-150.0) - 29.5, -150.0],
                                    [-8.0, tb(-245.0) - 26.0, -245.0]],
                      widths=[(0.0, 8.0), (0.2, 14.0), (0.32, 4.0), (1.0, 3.0)],
@@ -458,12 +459,8 @@ class SoftTissueBuilder:
         muscles = [item for item in self.built.values() if item.kind == "muscle"]
         for _ in range(passes):
             for item in muscles:
-                if item is self.given.get(item.id):
-                    continue
                 vertices = np.array(item.mesh.vertices)
-                movable = np.ones(len(vertices), dtype=bool)
-                if item.joins:
-                    movable = (vertices[:, 2] < self.slab[0]) | (vertices[:, 2] > self.slab[1])
+                movable = self._movable(item)
                 for other in muscles:
                     if other.id == item.id:
                         continue
@@ -475,11 +472,24 @@ class SoftTissueBuilder:
                 item.assumptions += ("; last, what still reached into a neighbouring muscle was moved onto its "
                                      "surface (0.3 mm outside)")
 
+    def _muscles(self, *structure_ids: str) -> list[trimesh.Trimesh]:
+        """The meshes of those of ``structure_ids`` built so far."""
+        return [self.built[name].mesh for name in structure_ids if name in self.built]
+
+    def _movable(self, item: Modelled) -> np.ndarray:
+        """Which vertices of ``item``'s mesh the build may move: none of a segmented structure used as it is,
+        those beyond the slab of a continued one, all of a modelled one."""
+        vertices = item.mesh.vertices
+        if item is self.given.get(item.id):
+            return np.zeros(len(vertices), dtype=bool)
+        if item.joins:
+            return (vertices[:, 2] < self.slab[0]) | (vertices[:, 2] > self.slab[1])
+        return np.ones(len(vertices), dtype=bool)
+
     @staticmethod
     def _merges_below(structure_id: str, other_id: str) -> float:
         """Height below which ``structure_id`` may run into ``other_id`` (the gastrocnemius heads' common belly)."""
-        heads = {"gastrocnemius_medial_head", "gastrocnemius_lateral_head"}
-        return GASTROCNEMIUS_JOIN_Z if {structure_id, other_id} == heads else -np.inf
+        return MERGE_BELOW.get(frozenset((structure_id, other_id)), -np.inf)
 
     # segmented structures without a model of their own ----------------------------------------
     def courses_beyond_slab(self, table: tuple[courses.Course, ...]) -> None:
@@ -496,14 +506,17 @@ class SoftTissueBuilder:
             width, depth = (np.interp(arc, *zip(*profile)) for profile in (course.widths, course.thickness))
             if self._runs_down(course, given):
                 width, depth = width[::-1], depth[::-1]
-            solids = self.bone_list + ([item.mesh for item in self.built.values() if item.kind == "muscle"]
-                                       if course.kind == "vessel" else [])
+            own_belly = course.structure.removesuffix("_tendon")
+            solids = self.bone_list + ([item.mesh for item in self.built.values()
+                                        if item.kind == "muscle" and item.id != own_belly]
+                                       if course.kind != "muscle" else [])
             path = keep_clear(path, np.minimum(width, depth) / 2, solids, margin=0.5)
             mesh = sweep(path, width, depth, normal_hint=course.hint, sides=16)
             largest = float(np.max(np.pi / 4 * width * depth)) / 100.0
             self._add(Modelled(course.structure, course.kind, mesh, path, tuple(used), course.construction,
                                f"cross-sections are ellipses interpolated along the course, largest {largest:.1f} cm2; "
-                               "pushed clear of the bones" + (" and muscles" if course.kind == "vessel" else "")))
+                               "pushed clear of the bones" + ("" if course.kind == "muscle" else
+                                                              " and of the muscles (but its own belly)")))
 
     def _runs_down(self, course: courses.Course, given: Modelled) -> bool:
         """Whether ``course`` leaves the slab only through its bottom edge (its profiles then run downward)."""
@@ -568,21 +581,23 @@ class SoftTissueBuilder:
         muscles = [self.built[m].mesh for m in self.built if self.built[m].kind == "muscle"]
         back = self._back
         artery = [[-14.0, back(115.0, (-30, 20)) - 6.0, 115.0], [-6.0, back(60.0) - 6.0, 60.0],
-                  [-1.0, back(20.0) - 4.5, 20.0], [0.0, back(0.0) - 5.0, 0.0], [1.0, back(-30.0) - 5.0, -30.0],
+                  [-1.0, back(20.0) - 4.5, 20.0], [0.0, back(0.0) - 5.0, 0.0], [1.0, back(-30.0) - 13.0, -30.0],
                   [2.0, back(-62.0) - 5.0, -62.0]]
         self._tube("popliteal_artery", "vessel", artery, D["popliteal_artery"],
                    ("femur and tibia posterior surfaces",),
                    "runs from the adductor hiatus down the back of the femur and knee capsule, deepest of the "
                    "neurovascular bundle, to the lower border of the popliteus",
-                   "centre line 4.5-6 mm behind the bone at each level; it ends where it divides into the tibial "
-                   "arteries (modelled on their own)",
-                   sizes=SIZE_SOURCES["popliteal_artery"][1])
+                   "centre line 4.5-6 mm behind the bone at each level, but 13 mm behind the tibia where it lies on "
+                   "the popliteus; it ends where it divides into the tibial arteries (modelled on their own)",
+                   sizes=SIZE_SOURCES["popliteal_artery"][1], solids=self.bone_list + self._muscles(*FOSSA_FLOOR_AND_SIDES),
+                   margin=0.5)
         offset_vein = np.array([3.5, -8.5, 0.0])
         vein = [np.asarray(p) + offset_vein for p in artery]
         self._tube("popliteal_vein", "vessel", vein, D["popliteal_vein"], ("popliteal artery centre line",),
                    "runs beside and behind the artery (between artery and tibial nerve), slightly lateral",
                    "calibre 9 mm assumed (no measured reference used); follows the artery 9 mm behind it",
-                   solids=self.bone_list + [self.built["popliteal_artery"].mesh], margin=0.5)
+                   solids=self.bone_list + self._muscles(*FOSSA_FLOOR_AND_SIDES, "soleus")
+                   + [self.built["popliteal_artery"].mesh], margin=0.5)
         division = np.array([2.0, back(70.0) - 30.0, 70.0])
         branch_tops = {"tibial_nerve": [], "common_fibular_nerve": []}
         if self.slab and all(n in self.given and 1 in cut_ends(self.given[n].mesh, self.slab) for n in branch_tops):
@@ -609,7 +624,8 @@ class SoftTissueBuilder:
                    "centre line 18-20 mm behind the bones in the fossa and 6.5 mm behind the tibia in the calf (on "
                    "tibialis posterior, not modelled); branches to muscles not modelled",
                    sizes=SIZE_SOURCES["tibial_nerve"][1],
-                   solids=self.bone_list + [self.built["popliteal_vein"].mesh, self.built["popliteal_artery"].mesh])
+                   solids=self.bone_list + self._muscles(*FOSSA_FLOOR_AND_SIDES, "soleus")
+                   + [self.built["popliteal_vein"].mesh, self.built["popliteal_artery"].mesh], margin=0.5)
         head_back = L["fibular_head_back"]
         wind = [self._round_fibula(L["fibular_neck"][2] + 16.0 - 24.0 * a / np.radians(140.0), a, 3.5)
                 for a in np.radians([0.0, 35.0, 70.0, 105.0, 140.0])]
@@ -622,9 +638,9 @@ class SoftTissueBuilder:
                    "its front, where it divides",
                    "winds 3.5 mm outside the neck's mean radius, descending from 16 mm above to 8 mm below the "
                    "narrowest level measured; "
-                   "centre line pushed clear of bones and the biceps",
+                   "centre line pushed clear of the bones, the biceps and (where it is built) the fibularis longus",
                    sizes=SIZE_SOURCES["common_fibular_nerve"][1],
-                   solids=self.bone_list + [self.built["biceps_femoris"].mesh], margin=1.0)
+                   solids=self.bone_list + self._muscles("biceps_femoris", "fibularis_longus"), margin=1.0)
         split = self.built["common_fibular_nerve"].centreline[-1]
         fibula_150 = L["fibula_shaft_centre_150"]
         self._tube("superficial_fibular_nerve", "nerve",
@@ -639,7 +655,7 @@ class SoftTissueBuilder:
                    "membrane, on which it runs between tibia and fibula",
                    "the membrane taken as the line between the nearest points of tibia and fibula at each level; the "
                    "centre line 3 mm in front of its middle, 1 mm toward the fibula; calibre: half the common fibular "
-                   "nerve's area")
+                   "nerve's area", solids=self.bone_list + self._muscles(*FRONT_OF_LEG), margin=0.5)
         calf = self._calf_surface
         tibial_line = self.built["tibial_nerve"].centreline
         start_medial = tibial_line[np.argmin(np.abs(tibial_line[:, 2] - 10.0))]
@@ -675,7 +691,8 @@ class SoftTissueBuilder:
                    "runs up the middle of the back of the calf just under the skin, beside the sural nerve, and dives "
                    "between the gastrocnemius heads to join the popliteal vein in the fossa",
                    "calibre 3 mm assumed (no measured reference used)",
-                   solids=self.bone_list + muscles, margin=0.5)
+                   solids=self.bone_list + muscles + [self.built[nerve].mesh for nerve in (
+                       "sural_nerve", "medial_sural_cutaneous_nerve", "lateral_sural_cutaneous_nerve")], margin=0.5)
 
     # calf vessels ----------------------------------------------------------------------------
     def calf_vessels(self) -> None:
@@ -728,7 +745,8 @@ class SoftTissueBuilder:
         self._tubes("fibular_veins", pair, D["fibular_veins"], ("tibia and fibula cross-sections", "posterior tibial veins"),
                     "paired veins behind the interosseous membrane close to the fibula, in front of the soleus, "
                     "draining up into the posterior tibial veins about 3 cm below the popliteus",
-                    solids=self.bone_list + muscles + [self.built["posterior_tibial_artery"].mesh])
+                    solids=self.bone_list + muscles + [self.built[name].mesh for name in (
+                        "posterior_tibial_artery", "anterior_tibial_artery")])
         sinus_paths = []
         soleus = self.built["soleus"].centreline
         for dx in (-14.0, 0.0, 14.0):
@@ -738,19 +756,21 @@ class SoftTissueBuilder:
         self._tubes("soleal_veins", sinus_paths, D["soleal_veins"], ("soleus centre line", "posterior tibial veins"),
                     "wide venous sinuses inside the soleus belly, 9 to 18 cm below the joint line, each leaving the "
                     "front of the muscle to drain into the posterior tibial veins",
-                    solids=self.bone_list, inside_muscle=True)
+                    solids=self.bone_list + [self.built[name].mesh for name in ("tibial_nerve", "posterior_tibial_artery")],
+                    inside_muscle=True)
         gastrocnemius_paths = []
         vein = self.built["popliteal_vein"].centreline
         for head in ("gastrocnemius_medial_head", "gastrocnemius_lateral_head"):
             line = self.built[head].centreline
-            inner = list(line[(line[:, 2] < -20.0) & (line[:, 2] > -150.0)][::5])
+            inner = list(line[(line[:, 2] < -20.0) & (line[:, 2] > -95.0)][::4])
             into = vein[np.argmin(np.abs(vein[:, 2] + 5.0))]
             gastrocnemius_paths.append([*inner[::-1], inner[0] + [0.0, 6.0, 10.0], into])
         self._tubes("gastrocnemius_veins", gastrocnemius_paths, D["gastrocnemius_veins"],
                     ("gastrocnemius centre lines", "popliteal vein centre line"),
-                    "one vein in each gastrocnemius head, running up inside the belly and leaving its deep surface to "
-                    "drain into the popliteal vein just below the joint line",
-                    solids=self.bone_list, inside_muscle=True)
+                    "one short vein in each gastrocnemius head, gathering blood from the upper half of the belly and "
+                    "leaving its deep surface to drain into the popliteal vein just below the joint line",
+                    solids=self.bone_list + self._muscles("popliteus", "plantaris")
+                    + [self.built[name].mesh for name in ("tibial_nerve", "popliteal_artery")], inside_muscle=True)
 
     def _tubes(self, structure_id: str, paths, diameter: float, landmarks, construction: str, solids,
                inside_muscle: bool = False) -> Modelled:
@@ -759,11 +779,12 @@ class SoftTissueBuilder:
         for controls in paths:
             path = smooth_path(np.asarray(controls, dtype=float), 50)
             path = keep_clear(path, diameter / 2, solids, margin=0.5, fixed=(len(path) - 1,))
+            path = keep_clear(path, diameter / 2, self.bone_list, margin=0.5, fixed=(len(path) - 1,))
             meshes.append(sweep(path, diameter, diameter, normal_hint=(1.0, 0.0, 0.0), sides=12))
             lines.append(path)
         assumptions = (f"{len(paths)} vessels of {diameter:g} mm calibre swept along smooth paths through the points "
-                       "named, pushed clear of the bones" + ("; they run inside the muscle, as these veins do"
-                                                             if inside_muscle else " and of the vessels beside them"))
+                       "named, pushed clear of the bones and of the nerves, vessels and muscles beside them" +
+                       ("; they run inside their own muscle, as these veins do" if inside_muscle else ""))
         return self._add(Modelled(structure_id, "vessel", trimesh.util.concatenate(meshes), np.vstack(lines),
                                   tuple(landmarks), construction, assumptions, CALF_VESSEL_SIZES,
                                   diameter=float(diameter)))
@@ -891,6 +912,10 @@ def _joined(given: Modelled, model: Modelled, slab: tuple[float, float], solids:
                    f"second moments of the cross-section; moved {', '.join(f'{j.offset_mm:.1f}' for j in joins)} mm), "
                    f"the correction fading out over {FADE_MM:g} mm of its course, and it runs on {TUCK_MM:g} mm inside "
                    "the segmented part")
+    if any(join.outline_matched for join in joins):
+        assumptions += (f"; where the segmented outline is one part seen whole from its centre, the model is also "
+                        f"fitted onto that outline and the segmented part cut {INSET_MM:g} mm inside the slab's edge, "
+                        "where the two outlines meet edge to edge")
     # The segmented part keeps its own ends: the model's attachments are not where this mesh ends.
     return Modelled(given.id, given.kind, mesh, line, model.landmarks,
                     construction, assumptions, model.sizes, {}, model.diameter, tuple(joins))

@@ -106,5 +106,6 @@ def _record_table(record: Modelled) -> dict:
     if record.joins:
         table["segmented"] = True
         table["joins"] = [{"height_mm": round(j.height, 2), "moved_mm": round(j.offset_mm, 2),
-                           "largest_area_change": round(j.area_change, 3)} for j in record.joins]
+                           "largest_area_change": round(j.area_change, 3), "outline_matched": j.outline_matched}
+                          for j in record.joins]
     return table

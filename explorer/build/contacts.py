@@ -1,0 +1,166 @@
+"""Which structures may run into each other, and how far each pair of meshes does.
+
+Two structures' surfaces should touch, not pass through each other, except where anatomy has one
+inside or into the other: a nerve branching from another, a vein draining into another, veins inside
+the muscle they drain, a tendon inside its own belly, a muscle arising from the capsule or a ligament
+that is a tendon's expansion, a ligament, tendon or muscle attached to a bone or the cartilage over
+it, and a pathology variant, which is shown in place of (or inside) the normal structure it grows from.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import trimesh
+
+#: Nerves and vessels that meet where one branches from, or drains into, the other.
+JUNCTIONS = frozenset(frozenset(pair) for pair in (
+    ("sciatic_nerve", "tibial_nerve"), ("sciatic_nerve", "common_fibular_nerve"), ("tibial_nerve", "common_fibular_nerve"),
+    ("tibial_nerve", "medial_sural_cutaneous_nerve"), ("tibial_nerve", "tibial_nerve_muscular_branches"),
+    ("common_fibular_nerve", "lateral_sural_cutaneous_nerve"), ("medial_sural_cutaneous_nerve", "sural_nerve"),
+    ("lateral_sural_cutaneous_nerve", "sural_nerve"), ("medial_sural_cutaneous_nerve", "lateral_sural_cutaneous_nerve"),
+    ("common_fibular_nerve", "superficial_fibular_nerve"), ("common_fibular_nerve", "deep_fibular_nerve"),
+    ("superficial_fibular_nerve", "deep_fibular_nerve"),
+    ("popliteal_artery", "anterior_tibial_artery"), ("popliteal_artery", "posterior_tibial_artery"),
+    ("anterior_tibial_artery", "posterior_tibial_artery"), ("popliteal_artery", "superior_medial_genicular_artery"),
+    ("popliteal_artery", "superior_lateral_genicular_artery"), ("popliteal_artery", "middle_genicular_artery"),
+    ("popliteal_vein", "small_saphenous_vein"), ("popliteal_vein", "gastrocnemius_veins"),
+    ("popliteal_vein", "posterior_tibial_veins"), ("posterior_tibial_veins", "fibular_veins"),
+    ("posterior_tibial_veins", "soleal_veins")))
+
+#: Veins that run inside muscles, and the muscles they run in.
+INTRAMUSCULAR = {"gastrocnemius_veins": frozenset({"gastrocnemius_medial_head", "gastrocnemius_lateral_head"}),
+                 "soleal_veins": frozenset({"soleus"})}
+
+#: Structures that blend into each other where one arises from or is an expansion of the other: the
+#: gastrocnemius heads, the plantaris and the popliteus arise in part from the posterior capsule, which
+#: lies against the posterior cruciate ligament where this attaches to the back of the tibia; the
+#: oblique popliteal ligament is an expansion of the semimembranosus tendon and the plantaris and the
+#: lateral gastrocnemius head arise in part from it.
+BLENDS = frozenset(frozenset(pair) for pair in (
+    ("posterior_joint_capsule", "gastrocnemius_medial_head"), ("posterior_joint_capsule", "gastrocnemius_lateral_head"),
+    ("posterior_joint_capsule", "plantaris"), ("posterior_joint_capsule", "popliteus"),
+    ("posterior_joint_capsule", "popliteus_tendon"), ("posterior_joint_capsule", "posterior_cruciate_ligament"),
+    ("oblique_popliteal_ligament", "semimembranosus"), ("oblique_popliteal_ligament", "plantaris"),
+    ("oblique_popliteal_ligament", "gastrocnemius_lateral_head")))
+
+#: Height (mm, 0 at the joint line) below which the two gastrocnemius heads form one belly. Their medial
+#: borders meet at the lower angle of the popliteal fossa, below the popliteus (whose lower border, where
+#: the popliteal artery ends, is modelled about 6 cm below the joint line), and from there down they run
+#: on side by side into one belly and the common aponeurosis. Above this level each head is kept clear
+#: of the other; below it they may merge.
+GASTROCNEMIUS_JOIN_Z = -90.0
+
+#: Pairs that form one structure below a height (mm).
+MERGE_BELOW = {frozenset({"gastrocnemius_medial_head", "gastrocnemius_lateral_head"}): GASTROCNEMIUS_JOIN_Z}
+
+#: Groups of the structures that attach to bone, and of what they attach to.
+ATTACHING, ATTACHED_TO = frozenset({"ligaments", "muscles"}), frozenset({"bones", "cartilage", "menisci"})
+
+#: How far (mm) one structure may reach into another without a reason.
+TOLERANCE_MM = 1.0
+
+
+@dataclass(frozen=True)
+class Part:
+    """What the rules need to know of a structure: its id, group, parent and whether it is a pathology variant."""
+
+    id: str
+    group: str
+    parent: str = ""
+    pathology: bool = False
+
+
+def reason_to_overlap(a: Part, b: Part) -> str | None:
+    """Why ``a`` may reach into ``b`` (or ``b`` into ``a``), or None where it may not.
+
+    Examples
+    --------
+    >>> reason_to_overlap(Part("soleal_veins", "vessels"), Part("soleus", "muscles"))
+    'veins inside the muscle they drain'
+    >>> reason_to_overlap(Part("tibial_nerve", "nerves"), Part("soleus", "muscles")) is None
+    True
+    """
+    pair = frozenset((a.id, b.id))
+    if a.pathology or b.pathology:
+        return "a pathology variant, shown in place of or inside what it grows from"
+    if pair in JUNCTIONS:
+        return "one branches from or drains into the other"
+    if pair in BLENDS:
+        return "one arises from or is an expansion of the other"
+    if b.id in INTRAMUSCULAR.get(a.id, ()) or a.id in INTRAMUSCULAR.get(b.id, ()):
+        return "veins inside the muscle they drain"
+    if a.parent == b.id or b.parent == a.id:
+        return "a part inside the structure it belongs to"
+    if {a.group, b.group} & ATTACHING and {a.group, b.group} & ATTACHED_TO and a.group != b.group:
+        return "attached to the bone or the cartilage over it"
+    return None
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """How far (mm) the deepest vertex of ``inner`` lies inside ``outer``, where, and how many lie over the tolerance."""
+
+    inner: str
+    outer: str
+    depth_mm: float
+    point: tuple[float, float, float]
+    vertices_over: int
+
+    def line(self) -> str:
+        x, y, z = self.point
+        return (f"{self.inner} runs {self.depth_mm:.1f} mm into {self.outer} at ({x:.0f}, {y:.0f}, {z:.0f}) mm "
+                f"({self.vertices_over} vertices over {TOLERANCE_MM:g} mm)")
+
+
+def overlaps(meshes: dict[str, trimesh.Trimesh], may_overlap=lambda a, b: False,
+             tolerance: float = TOLERANCE_MM) -> list[Overlap]:
+    """Every ordered pair of closed ``meshes`` where a vertex of one lies more than ``tolerance`` inside the
+    other, deepest first; pairs ``may_overlap(a_id, b_id)`` allows are skipped, and pairs in
+    :data:`MERGE_BELOW` are measured above their height only.
+
+    Examples
+    --------
+    >>> big, small = trimesh.creation.icosphere(radius=10.0), trimesh.creation.icosphere(radius=2.0)
+    >>> _ = small.apply_translation([9.0, 0.0, 0.0])
+    >>> [(o.inner, o.outer, round(o.depth_mm)) for o in overlaps({"big": big, "small": small})]
+    [('small', 'big', 3)]
+    """
+    bodies = {name: mesh.split(only_watertight=False) or [mesh] for name, mesh in meshes.items()}
+    found = []
+    for inner, outer in itertools.permutations(meshes, 2):
+        if may_overlap(inner, outer):
+            continue
+        low, high = meshes[outer].bounds
+        points = meshes[inner].vertices
+        points = points[np.all((points >= low) & (points <= high), axis=1)
+                        & (points[:, 2] > MERGE_BELOW.get(frozenset((inner, outer)), -np.inf))]
+        if len(points) == 0:
+            continue
+        depth = np.max([_depth_inside(points, body) for body in bodies[outer]], axis=0)
+        if depth.max() > tolerance:
+            deepest = int(np.argmax(depth))
+            found.append(Overlap(inner, outer, float(depth[deepest]), tuple(float(v) for v in points[deepest]),
+                                 int((depth > tolerance).sum())))
+    return sorted(found, key=lambda overlap: -overlap.depth_mm)
+
+
+def _depth_inside(points: np.ndarray, body: trimesh.Trimesh) -> np.ndarray:
+    """How deep (mm) each point lies inside one closed body; zero outside it. (A mesh of several overlapping
+    bodies, such as paired veins, is measured body by body: inside two at once is still inside.)"""
+    import pyvista as pv
+
+    depth = np.zeros(len(points))
+    near = np.flatnonzero(np.all((points >= body.bounds[0]) & (points <= body.bounds[1]), axis=1))
+    if len(near) == 0:
+        return depth
+    surface = pv.PolyData(body.vertices, np.hstack([np.full((len(body.faces), 1), 3), body.faces]).ravel())
+    # The fast test may take a point beside a long thin body for one inside it; the exact one confirms.
+    maybe = np.asarray(pv.PolyData(points[near]).select_interior_points(surface, check_surface=False)["selected_points"],
+                       dtype=bool)
+    inside = near[maybe][body.contains(points[near[maybe]])] if maybe.any() else near[:0]
+    if len(inside):
+        depth[inside] = np.abs(pv.PolyData(points[inside]).compute_implicit_distance(surface)["implicit_distance"])
+    return depth
