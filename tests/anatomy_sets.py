@@ -70,6 +70,17 @@ class MeshSet:
         deepest = int(np.argmax(depth))
         return int(inside.sum()), float(depth[deepest]), points[inside][deepest]
 
+    def assert_not_deeper_than(self, limit_mm: float, structure_id: str, points: np.ndarray, solid: str) -> None:
+        """Fail, naming the set, both structures, how many points, how deep and where, if any of
+        ``structure_id``'s ``points`` lie more than ``limit_mm`` inside ``solid``."""
+        found = self.deepest_inside(points, solid)
+        if found is None:
+            return
+        count, depth, where = found
+        assert depth <= limit_mm, (
+            f"{self}: {structure_id}: {count} surface points inside the {solid}, up to {depth:.1f} mm deep "
+            f"at {np.round(where, 1)} (limit {limit_mm} mm)")
+
     def distance_to(self, bone: str, points) -> np.ndarray:
         return trimesh.proximity.closest_point(self.mesh(bone), np.atleast_2d(points))[1]
 

@@ -221,10 +221,4 @@ JOINT = ("femur", "tibia", "fibula", "patella", "femoral_cartilage", "medial_tib
 def test_muscles_stay_out_of_the_bones_and_the_joint(g, muscle):
     points = g.mesh(muscle).vertices
     for solid in JOINT:
-        found = g.deepest_inside(points, solid)
-        if found is None:
-            continue
-        count, depth, where = found
-        assert depth <= MUSCLE_INTO_JOINT_MM, (
-            f"{g}: {muscle}: {count} surface points inside the {solid}, up to {depth:.1f} mm deep "
-            f"at {np.round(where, 1)} (limit {MUSCLE_INTO_JOINT_MM} mm)")
+        g.assert_not_deeper_than(MUSCLE_INTO_JOINT_MM, muscle, points, solid)

@@ -183,9 +183,7 @@ def test_each_join_beyond_the_slab_meets_the_segmented_end_edge_to_edge():
 
     import shapely
 
-    def outline(mesh, z):
-        section = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
-        return shapely.unary_union([shapely.Polygon(loop[:, :2]).buffer(0) for loop in section.discrete if len(loop) >= 4])
+    from explorer.build.continuation import section_shape
 
     modelled = tomllib.loads((BUILT.folder / "modelled.toml").read_text(encoding="utf-8"))
     joins = [(structure_id, join) for structure_id, entry in modelled.items() for join in entry.get("joins", [])]
@@ -193,7 +191,7 @@ def test_each_join_beyond_the_slab_meets_the_segmented_end_edge_to_edge():
     for structure_id, join in joins:
         mesh, height = spl_mesh(structure_id), join["height_mm"]
         inward = -1.0 if height > 0 else 1.0
-        inside, beyond = outline(mesh, height + inward * 0.05), outline(mesh, height - inward * 0.05)
+        inside, beyond = section_shape(mesh, height + inward * 0.05), section_shape(mesh, height - inward * 0.05)
         mean_gap = inside.symmetric_difference(beyond).area / ((inside.length + beyond.length) / 2)
         largest = shapely.hausdorff_distance(inside, beyond)
         where = f"spl: {structure_id}: across the join at z={height:.0f} mm"

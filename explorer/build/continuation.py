@@ -52,6 +52,23 @@ def cut_ends(mesh: trimesh.Trimesh, slab: tuple[float, float]) -> list[int]:
     return [end for end, cut in ((1, high > slab[1] - CUT_TOLERANCE_MM), (-1, low < slab[0] + CUT_TOLERANCE_MM)) if cut]
 
 
+def section_shape(mesh: trimesh.Trimesh, z: float):
+    """The cross-section of ``mesh`` at height ``z`` as one shapely shape (overlapping closed parts count
+    once), or None where the mesh does not reach ``z``.
+
+    Examples
+    --------
+    >>> round(section_shape(trimesh.creation.box([20.0, 10.0, 30.0]), 0.0).area)
+    200
+    """
+    section = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
+    if section is None:
+        return None
+    loops = [shapely.Polygon(loop[:, :2]).buffer(0) for loop in section.discrete if len(loop) >= 4]
+    shape = shapely.unary_union([loop for loop in loops if loop.area > 0])
+    return None if shape.is_empty else shape
+
+
 def section_moments(mesh: trimesh.Trimesh, z: float) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Centre (x, y), 2x2 second-moment matrix of the outline and area of the cross-section of ``mesh``
     at height ``z`` (overlapping closed parts count once), or None where the mesh does not reach ``z``.
@@ -63,12 +80,8 @@ def section_moments(mesh: trimesh.Trimesh, z: float) -> tuple[np.ndarray, np.nda
     >>> round(area), bool(moments[0, 0] > moments[1, 1])
     (200, True)
     """
-    section = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
-    if section is None:
-        return None
-    loops = [shapely.Polygon(loop[:, :2]).buffer(0) for loop in section.discrete if len(loop) >= 4]
-    shape = shapely.unary_union([loop for loop in loops if loop.area > 0])
-    if shape.is_empty:
+    shape = section_shape(mesh, z)
+    if shape is None:
         return None
     parts = list(getattr(shape, "geoms", [shape]))
     outline = np.vstack([shapely.get_coordinates(shapely.line_interpolate_point(
@@ -208,16 +221,14 @@ def _fit_outline(vertices: np.ndarray, piece: trimesh.Trimesh, real: trimesh.Tri
     :data:`FIT_MM` either side."""
     vertices = np.array(vertices)
     weight = 0.5 * (1.0 + np.cos(np.pi * np.clip(np.abs(vertices[:, 2] - height) / FIT_MM, 0.0, 1.0)))
+    fit = _outline_stretch(real, trimesh.Trimesh(vertices, piece.faces, process=False), height, centre, centre,
+                           np.eye(2))
+    if fit is not None:
+        offsets = vertices[:, :2] - centre
+        vertices[:, :2] = centre + offsets * (1.0 + weight * (fit[_angle_bin(offsets)] - 1.0))[:, None]
     target = _dense_outline(real, height)
-    for round_ in range(rounds):
-        current = trimesh.Trimesh(vertices, piece.faces, process=False)
-        if round_ == 0:
-            fit = _outline_stretch(real, current, height, centre, centre, np.eye(2))
-            if fit is not None:
-                offsets = vertices[:, :2] - centre
-                vertices[:, :2] = centre + offsets * (1.0 + weight * (fit[_angle_bin(offsets)] - 1.0))[:, None]
-            continue
-        outline = _dense_outline(current, height)
+    for _ in range(rounds - 1):
+        outline = _dense_outline(trimesh.Trimesh(vertices, piece.faces, process=False), height)
         if target is None or outline is None:
             break
         vertices[:, :2] += weight[:, None] * _outline_displacement(outline, target)[
@@ -277,12 +288,8 @@ def polar_outline(points: np.ndarray) -> np.ndarray | None:
 
 def _dense_outline(mesh: trimesh.Trimesh, z: float) -> np.ndarray | None:
     """Points every 0.2 mm along the outline of the cross-section of ``mesh`` at ``z`` (one part only)."""
-    section = mesh.section(plane_origin=[0.0, 0.0, z], plane_normal=[0.0, 0.0, 1.0])
-    if section is None:
-        return None
-    loops = [shapely.Polygon(loop[:, :2]).buffer(0) for loop in section.discrete if len(loop) >= 4]
-    shape = shapely.unary_union([loop for loop in loops if loop.area > 0])
-    if shape.is_empty or hasattr(shape, "geoms"):
+    shape = section_shape(mesh, z)
+    if shape is None or hasattr(shape, "geoms"):
         return None
     return shapely.get_coordinates(shapely.segmentize(shape.exterior, 0.2))
 
