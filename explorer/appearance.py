@@ -14,6 +14,9 @@ from explorer.atlas import Atlas
 #: The selected structure's colour; no structure's own colour is near it.
 HIGHLIGHT_COLOUR = "#e0219a"
 GHOST_OPACITY = 0.12
+#: Edges where neighbouring faces turn by more than this (degrees) are shaded sharp rather than smoothed
+#: over, in the plotter, the exports and the browser (``CREASE_DEGREES`` in draw3d.js).
+CREASE_DEGREES = 60.0
 #: A pain cause's other structures beside its pathology variant (a clot inside its vein stays in sight).
 BESIDE_PATHOLOGY_OPACITY = 0.45
 

@@ -1,6 +1,6 @@
 "use strict";
 // Drawing helpers shared by the browser explorer's canvas and the offline page: vector maths,
-// colours, vertex normals and the camera's matrix (a 30 degree vertical view angle, as in the scene).
+// colours, vertex normals split at creases and the camera's matrix (a 30 degree vertical view angle, as in the scene).
 const FOV = (30 * Math.PI) / 180;
 const sub = (a, b) => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 const add = (a, b) => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
@@ -14,17 +14,46 @@ function rotate(v, axis, angle) {  // Rodrigues' rotation formula
 }
 function rgb(hex) { return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255); }
 
-// Area-weighted vertex normals of a triangle mesh (flat arrays of xyz and of vertex indices).
-function vertexNormals(positions, indices) {
-  const normals = new Float32Array(positions.length);
-  for (let t = 0; t < indices.length; t += 3) {
-    const a = indices[t] * 3, b = indices[t + 1] * 3, c = indices[t + 2] * 3;
+// Vertex normals of a triangle mesh (flat arrays of xyz and of vertex indices), area-weighted over the
+// triangles round each vertex that face within CREASE_DEGREES of each other. Where they do not (the flat
+// end of a cut structure meeting its side), the vertex is split, one copy per side of the crease, so
+// that a large flat face does not tilt the shading of the surface beside it. Returns the positions and
+// indices (with the copies) and the normals.
+const CREASE_DEGREES = 60;
+function creasedNormals(positions, indices) {
+  const cosine = Math.cos((CREASE_DEGREES * Math.PI) / 180);
+  const faceCount = indices.length / 3, vertexCount = positions.length / 3;
+  const weighted = new Float32Array(faceCount * 3), unit = new Float32Array(faceCount * 3);
+  const start = new Uint32Array(vertexCount + 1);
+  for (let t = 0; t < faceCount; t++) {
+    const a = indices[3 * t] * 3, b = indices[3 * t + 1] * 3, c = indices[3 * t + 2] * 3;
     const pa = [positions[a], positions[a + 1], positions[a + 2]];
     const n = cross(sub([positions[b], positions[b + 1], positions[b + 2]], pa),
                     sub([positions[c], positions[c + 1], positions[c + 2]], pa));
-    for (const i of [a, b, c]) { normals[i] += n[0]; normals[i + 1] += n[1]; normals[i + 2] += n[2]; }
+    const u = norm(n);
+    for (let k = 0; k < 3; k++) { weighted[3 * t + k] = n[k]; unit[3 * t + k] = u[k]; start[indices[3 * t + k] + 1]++; }
   }
-  return normals;
+  for (let v = 0; v < vertexCount; v++) start[v + 1] += start[v];
+  const faces = new Uint32Array(indices.length), filled = start.slice(0, vertexCount);
+  for (let t = 0; t < faceCount; t++) for (let k = 0; k < 3; k++) faces[filled[indices[3 * t + k]]++] = t;
+  const outPositions = Array.from(positions), outIndices = Array.from(indices), outNormals = new Array(positions.length).fill(0);
+  for (let v = 0; v < vertexCount; v++) {
+    const groups = [];  // [seed face, vertex index, normal]
+    for (let j = start[v]; j < start[v + 1]; j++) {
+      const t = faces[j];
+      let group = groups.find((g) => unit[3 * g[0]] * unit[3 * t] + unit[3 * g[0] + 1] * unit[3 * t + 1] + unit[3 * g[0] + 2] * unit[3 * t + 2] >= cosine);
+      if (!group) {
+        const index = groups.length ? outPositions.length / 3 : v;
+        if (groups.length) outPositions.push(positions[3 * v], positions[3 * v + 1], positions[3 * v + 2]);
+        group = [t, index, [0, 0, 0]];
+        groups.push(group);
+      }
+      for (let k = 0; k < 3; k++) group[2][k] += weighted[3 * t + k];
+      for (let k = 0; k < 3; k++) if (indices[3 * t + k] === v) outIndices[3 * t + k] = group[1];
+    }
+    for (const [, index, n] of groups) { outNormals[3 * index] = n[0]; outNormals[3 * index + 1] = n[1]; outNormals[3 * index + 2] = n[2]; }
+  }
+  return { positions: new Float32Array(outPositions), indices: new Uint32Array(outIndices), normals: new Float32Array(outNormals) };
 }
 
 // The camera ({position, focalPoint, viewUp}) for a width x height view: the model-view-projection

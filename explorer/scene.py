@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 import pyvista as pv
 
-from explorer.appearance import GHOST_OPACITY, HIGHLIGHT_COLOUR, Look, cut_plane
+from explorer.appearance import CREASE_DEGREES, GHOST_OPACITY, HIGHLIGHT_COLOUR, Look, cut_plane
 from explorer.atlas import Atlas, load_atlas
 from explorer.views import VIEWS, framing
 #: A press and release further apart than this (pixels) is a drag, not a click.
@@ -51,6 +51,7 @@ class KneeScene:
             if structure.mesh is None:
                 continue
             actor = self.plotter.add_mesh(structure.mesh, color=structure.colour, smooth_shading=True,
+                                          split_sharp_edges=True, feature_angle=CREASE_DEGREES,
                                           specular=0.2, name=structure.id, pickable=True)
             actor.visibility = not structure.pathology
             self.actors[structure.id] = actor

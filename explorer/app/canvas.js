@@ -1,6 +1,6 @@
 // The 3D canvas: the knee drawn with WebGL 2 from the shared mesh block; drag, wheel, pinch and keys
 // move the camera; a click picks the structure under the pointer from an id buffer.
-// The vector maths, vertexNormals, cameraMatrices and projectPoint come from draw3d.js, put before this.
+// The vector maths, creasedNormals, cameraMatrices and projectPoint come from draw3d.js, put before this.
 const CLICK_TOLERANCE_PX = 4;
 const ROTATE_PER_PX = 0.008;
 const KEY_ROTATE = (10 * Math.PI) / 180;
@@ -28,10 +28,9 @@ function unpack(entry, buffer) {
   for (let i = 0; i < count; i++) positions[i] = entry.origin[i % 3] + quantised[i] * entry.step[i % 3];
   const Index = entry.index_bytes === 2 ? Uint16Array : Uint32Array;
   const indices = new Index(buffer, entry.indices_at, entry.triangles * 3);
-  const normals = vertexNormals(positions, indices);
   const centre = [0, 0, 0];
   for (let i = 0; i < count; i += 3) { centre[0] += positions[i]; centre[1] += positions[i + 1]; centre[2] += positions[i + 2]; }
-  return { positions, indices, normals, centre: scale(centre, 3 / count), indexType: entry.index_bytes === 2 ? 0x1403 : 0x1405 };
+  return Object.assign(creasedNormals(positions, indices), { centre: scale(centre, 3 / count), indexType: 0x1405 });
 }
 
 export function render({ model, el }) {

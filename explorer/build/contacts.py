@@ -9,6 +9,7 @@ it, and a pathology variant, which is shown in place of (or inside) the normal s
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -73,6 +74,20 @@ class Part:
     pathology: bool = False
 
 
+def annotated_parts() -> dict[str, Part]:
+    """Every structure, as its annotation file describes it.
+
+    Examples
+    --------
+    >>> annotated_parts()["soleus_tendon"].parent
+    'soleus'
+    """
+    from explorer.atlas import load_atlas
+
+    atlas = load_atlas(meshes=False, geometry="mskt")
+    return {s.id: Part(s.id, s.group, s.parent, s.pathology) for s in atlas.structures.values()}
+
+
 def reason_to_overlap(a: Part, b: Part) -> str | None:
     """Why ``a`` may reach into ``b`` (or ``b`` into ``a``), or None where it may not.
 
@@ -116,10 +131,11 @@ class Overlap:
 
 
 def overlaps(meshes: dict[str, trimesh.Trimesh], may_overlap=lambda a, b: False,
-             tolerance: float = TOLERANCE_MM) -> list[Overlap]:
+             tolerance: float = TOLERANCE_MM, within: tuple[np.ndarray, np.ndarray] | None = None) -> list[Overlap]:
     """Every ordered pair of closed ``meshes`` where a vertex of one lies more than ``tolerance`` inside the
     other, deepest first; pairs ``may_overlap(a_id, b_id)`` allows are skipped, and pairs in
-    :data:`MERGE_BELOW` are measured above their height only.
+    :data:`MERGE_BELOW` are measured above their height only; with ``within`` (lowest and highest corner of
+    a box), only the vertices inside that box are measured.
 
     Examples
     --------
@@ -128,18 +144,19 @@ def overlaps(meshes: dict[str, trimesh.Trimesh], may_overlap=lambda a, b: False,
     >>> [(o.inner, o.outer, round(o.depth_mm)) for o in overlaps({"big": big, "small": small})]
     [('small', 'big', 3)]
     """
-    bodies = {name: mesh.split(only_watertight=False) or [mesh] for name, mesh in meshes.items()}
     found = []
     for inner, outer in itertools.permutations(meshes, 2):
         if may_overlap(inner, outer):
             continue
         low, high = meshes[outer].bounds
+        if within is not None:
+            low, high = np.maximum(low, within[0]), np.minimum(high, within[1])
         points = meshes[inner].vertices
         points = points[np.all((points >= low) & (points <= high), axis=1)
                         & (points[:, 2] > MERGE_BELOW.get(frozenset((inner, outer)), -np.inf))]
         if len(points) == 0:
             continue
-        depth = np.max([_depth_inside(points, body) for body in bodies[outer]], axis=0)
+        depth = np.max([depth_inside(points, body) for body in bodies(meshes[outer])], axis=0)
         if depth.max() > tolerance:
             deepest = int(np.argmax(depth))
             found.append(Overlap(inner, outer, float(depth[deepest]), tuple(float(v) for v in points[deepest]),
@@ -147,20 +164,55 @@ def overlaps(meshes: dict[str, trimesh.Trimesh], may_overlap=lambda a, b: False,
     return sorted(found, key=lambda overlap: -overlap.depth_mm)
 
 
-def _depth_inside(points: np.ndarray, body: trimesh.Trimesh) -> np.ndarray:
+@functools.lru_cache(maxsize=256)
+def _bodies(key: tuple[int, int], mesh: trimesh.Trimesh) -> list[trimesh.Trimesh]:
+    return mesh.split(only_watertight=False) or [mesh]
+
+
+def bodies(mesh: trimesh.Trimesh) -> list[trimesh.Trimesh]:
+    """The closed bodies ``mesh`` is made of, kept while its vertices and faces stay as they are (so that
+    each body's search structures are built once)."""
+    return _bodies((id(mesh), hash(mesh)), mesh)
+
+
+@functools.lru_cache(maxsize=1024)
+def _distance_function(body: trimesh.Trimesh):
+    import pyvista as pv
+    from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance
+
+    function = vtkImplicitPolyDataDistance()
+    function.SetInput(pv.PolyData(body.vertices, np.hstack([np.full((len(body.faces), 1), 3), body.faces]).ravel()))
+    return function
+
+
+def depth_inside(points: np.ndarray, body: trimesh.Trimesh) -> np.ndarray:
     """How deep (mm) each point lies inside one closed body; zero outside it. (A mesh of several overlapping
     bodies, such as paired veins, is measured body by body: inside two at once is still inside.)"""
-    import pyvista as pv
+    from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
+    from vtkmodules.vtkCommonCore import vtkDoubleArray
 
     depth = np.zeros(len(points))
     near = np.flatnonzero(np.all((points >= body.bounds[0]) & (points <= body.bounds[1]), axis=1))
     if len(near) == 0:
         return depth
-    surface = pv.PolyData(body.vertices, np.hstack([np.full((len(body.faces), 1), 3), body.faces]).ravel())
+    distance = vtkDoubleArray()
+    _distance_function(body).FunctionValue(numpy_to_vtk(np.ascontiguousarray(points[near], dtype=float), deep=True),
+                                           distance)
+    signed = vtk_to_numpy(distance)
+    # The sign comes from the nearest face's normal, which may mislead beside a sharp edge: the exact test confirms.
+    maybe = np.flatnonzero(signed < 0.0)
+    if len(maybe):
+        inside = maybe[body.contains(points[near[maybe]])]
+        depth[near[inside]] = -signed[inside]
+    return depth
+    surface = _surface(body)
     # The fast test may take a point beside a long thin body for one inside it; the exact one confirms.
     maybe = np.asarray(pv.PolyData(points[near]).select_interior_points(surface, check_surface=False)["selected_points"],
                        dtype=bool)
     inside = near[maybe][body.contains(points[near[maybe]])] if maybe.any() else near[:0]
     if len(inside):
-        depth[inside] = np.abs(pv.PolyData(points[inside]).compute_implicit_distance(surface)["implicit_distance"])
+        distance = vtkDoubleArray()
+        _distance_function(body).FunctionValue(numpy_to_vtk(np.ascontiguousarray(points[inside], dtype=float),
+                                                            deep=True), distance)
+        depth[inside] = np.abs(vtk_to_numpy(distance))
     return depth

@@ -98,13 +98,14 @@ def _sqrt_2x2(matrix: np.ndarray) -> np.ndarray:
 
 def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line: np.ndarray,
                        slab: tuple[float, float], solids: list[trimesh.Trimesh] = ()
-                       ) -> tuple[trimesh.Trimesh, dict[int, np.ndarray], list[Join]]:
+                       ) -> tuple[trimesh.Trimesh, dict[int, np.ndarray], list[Join], np.ndarray]:
     """The segmented mesh ``real`` with the parts of ``model`` beyond each cut end joined on.
 
     ``model_line`` is the model's centre line. Returns the joined mesh (the segmented part and one
     closed piece per continued end), the model's centre line beyond each continued end (as moved,
     running from top to bottom) keyed by the end (+1 top, -1 bottom), and one :class:`Join` per
-    continued end. An end the model does not reach is left as it is. The reshaped model is kept
+    continued end, and how far a later step may move each vertex of the joined mesh (0 to 1; see
+    :func:`_weights`). An end the model does not reach is left as it is. The reshaped model is kept
     :data:`CLEARANCE_MM` outside every one of ``solids`` (the bones).
     """
     joins = []
@@ -140,8 +141,25 @@ def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line
             real = _clip_closed(real, height, -end)
             real.vertices = push_out(real.vertices, solids)  # the cut's new rim as clear of the bones as the rest
     joined = trimesh.util.concatenate([real, *pieces])
+    weights = np.concatenate([np.zeros(len(real.vertices))]
+                             + [_weights(piece.vertices[:, 2], height, end, matched)
+                                for piece, (height, _, end, matched) in zip(pieces, joins)])
     return joined, lines, [Join(height, moved, _area_change(joined, height, end), matched)
-                           for height, moved, end, matched in joins]
+                           for height, moved, end, matched in joins], weights
+
+
+def _weights(heights: np.ndarray, join: float, end: int, matched: bool) -> np.ndarray:
+    """How far a later step may move the vertices of a model's piece: not at all where it meets the segmented
+    outline edge to edge, fully :data:`FIT_MM` beyond; fully everywhere where the outlines were not matched.
+
+    Examples
+    --------
+    >>> _weights(np.array([-30.0, -42.0, -60.0]), -38.0, -1, True).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    if not matched:
+        return np.ones(len(heights))
+    return np.clip(end * (heights - join) / FIT_MM, 0.0, 1.0)
 
 
 def push_out(points: np.ndarray, solids, margin: float = CLEARANCE_MM) -> np.ndarray:

@@ -93,6 +93,12 @@ class Modelled:
     diameter: float | None = None
     #: For a segmented structure continued beyond its slab: the joins (see explorer.build.continuation).
     joins: tuple[Join, ...] = ()
+    #: How far (0 to 1) a later step may move each vertex; None: all the way.
+    weights: np.ndarray | None = None
+
+    def move_weights(self) -> np.ndarray:
+        """How far (0 to 1) a later step may move each vertex of the mesh."""
+        return np.ones(len(self.mesh.vertices)) if self.weights is None else self.weights
 
 
 class SoftTissueBuilder:
@@ -460,12 +466,12 @@ class SoftTissueBuilder:
         for _ in range(passes):
             for item in muscles:
                 vertices = np.array(item.mesh.vertices)
-                movable = self._movable(item)
+                weights = item.move_weights()
                 for other in muscles:
                     if other.id == item.id:
                         continue
-                    held = np.flatnonzero(movable & (vertices[:, 2] > self._merges_below(item.id, other.id)))
-                    vertices[held] = push_out(vertices[held], [other.mesh])
+                    held = np.flatnonzero((weights > 0.0) & (vertices[:, 2] > self._merges_below(item.id, other.id)))
+                    vertices[held] += weights[held, None] * (push_out(vertices[held], [other.mesh]) - vertices[held])
                 item.mesh.vertices = vertices
         for item in muscles:
             if item is not self.given.get(item.id):
@@ -475,16 +481,6 @@ class SoftTissueBuilder:
     def _muscles(self, *structure_ids: str) -> list[trimesh.Trimesh]:
         """The meshes of those of ``structure_ids`` built so far."""
         return [self.built[name].mesh for name in structure_ids if name in self.built]
-
-    def _movable(self, item: Modelled) -> np.ndarray:
-        """Which vertices of ``item``'s mesh the build may move: none of a segmented structure used as it is,
-        those beyond the slab of a continued one, all of a modelled one."""
-        vertices = item.mesh.vertices
-        if item is self.given.get(item.id):
-            return np.zeros(len(vertices), dtype=bool)
-        if item.joins:
-            return (vertices[:, 2] < self.slab[0]) | (vertices[:, 2] > self.slab[1])
-        return np.ones(len(vertices), dtype=bool)
 
     @staticmethod
     def _merges_below(structure_id: str, other_id: str) -> float:
@@ -901,7 +897,7 @@ def _lowest(line: np.ndarray) -> np.ndarray:
 
 def _joined(given: Modelled, model: Modelled, slab: tuple[float, float], solids: list[trimesh.Trimesh]) -> Modelled:
     """The segmented structure ``given`` with ``model``'s course beyond the slab joined on (kept out of ``solids``)."""
-    mesh, beyond, joins = continue_structure(given.mesh, model.mesh, model.centreline, slab, solids)
+    mesh, beyond, joins, weights = continue_structure(given.mesh, model.mesh, model.centreline, slab, solids)
     if not joins:
         return given
     line = np.vstack([beyond.get(1, np.empty((0, 3))), given.centreline, beyond.get(-1, np.empty((0, 3)))])
@@ -918,7 +914,7 @@ def _joined(given: Modelled, model: Modelled, slab: tuple[float, float], solids:
                         "where the two outlines meet edge to edge")
     # The segmented part keeps its own ends: the model's attachments are not where this mesh ends.
     return Modelled(given.id, given.kind, mesh, line, model.landmarks,
-                    construction, assumptions, model.sizes, {}, model.diameter, tuple(joins))
+                    construction, assumptions, model.sizes, {}, model.diameter, tuple(joins), weights)
 
 
 def _run_on(path: np.ndarray, widths: np.ndarray, embed) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ import numpy as np
 import tomli_w
 import trimesh
 
+from explorer.build import contacts, settle
 from explorer.build import landmarks as landmark_rules
 from explorer.build.leg_sites import read_sites
 from explorer.build.modelled import Modelled, SoftTissueBuilder
@@ -48,6 +49,7 @@ def build(meshes: dict[str, trimesh.Trimesh], alignment: dict[str, np.ndarray], 
     given = {name: given_structure(name, kind, meshes[name]) for name, kind in (real or {}).items()}
     builder = SoftTissueBuilder(found, sites, bones, [meshes[name] for name in JOINT_SOLIDS], given, slab)
     records = builder.build_all()
+    _settle(records, meshes, log)
     for record in records:
         write_ply(staging / f"{record.id}.ply", record.mesh.vertices, record.mesh.faces)
         joins = "".join(f"  joined at z={j.height:.0f} mm: moved {j.offset_mm:.1f} mm, cross-section changes "
@@ -76,6 +78,24 @@ def build(meshes: dict[str, trimesh.Trimesh], alignment: dict[str, np.ndarray], 
     return records
 
 
+def _settle(records: list[Modelled], meshes: dict[str, trimesh.Trimesh], log: Callable[[str], None]) -> None:
+    """Last, move what still runs into a neighbour without a reason out of it (see :mod:`explorer.build.settle`)."""
+    parts = contacts.annotated_parts()
+    everything = {name: mesh for name, mesh in meshes.items() if name in parts} | {r.id: r.mesh for r in records}
+    weights = {name: np.zeros(len(mesh.vertices)) for name, mesh in everything.items()}
+    weights |= {record.id: record.move_weights() for record in records}
+    moves = settle.settle(everything, weights, {name: parts[name].group for name in everything},
+                          lambda a, b: contacts.reason_to_overlap(parts[a], parts[b]) is not None)
+    for record in records:
+        largest = max((move.largest_mm for move in moves if move.moved == record.id), default=0.0)
+        if largest:
+            record.assumptions += (f"; last, where it still ran into a neighbour without a reason to, it was moved out "
+                                   f"of it or dented round it (by {largest:.1f} mm at most)")
+    for move in moves:
+        log(f"settled: {move.moved} {'dented round' if move.dented else 'moved out of'} {move.other}, "
+            f"by {move.largest_mm:.1f} mm at most")
+
+
 def given_structure(structure_id: str, kind: str, mesh: trimesh.Trimesh, step_mm: float = 2.0) -> Modelled:
     """A segmented structure as the builder uses it: its mesh, and as centre line the centroids
     of its vertices in horizontal slabs ``step_mm`` thick, from top to bottom.
@@ -90,7 +110,7 @@ def given_structure(structure_id: str, kind: str, mesh: trimesh.Trimesh, step_mm
     heights = mesh.vertices[:, 2]
     slab = np.floor((heights - heights.min()) / step_mm).astype(int)
     centres = np.array([mesh.vertices[slab == k].mean(axis=0) for k in np.unique(slab)[::-1]])
-    return Modelled(structure_id, kind, mesh, centres, (), "segmented", "none")
+    return Modelled(structure_id, kind, mesh, centres, (), "segmented", "none", weights=np.zeros(len(mesh.vertices)))
 
 
 def _record_table(record: Modelled) -> dict:

@@ -38,6 +38,8 @@ def glb(view=None, path: str | Path = "knee.glb", *, atlas: "Atlas | None" = Non
     """
     import trimesh
 
+    from explorer.appearance import CREASE_DEGREES
+
     path = Path(path)
     if path.suffix.lower() != ".glb":
         raise ValueError(f"unsupported format {path.suffix or path.name!r} for a model (use .glb)")
@@ -51,10 +53,13 @@ def glb(view=None, path: str | Path = "knee.glb", *, atlas: "Atlas | None" = Non
     factors: dict[str, list[float]] = {}
     for sid, (colour, opacity) in appearance.items():
         structure = atlas[sid]
-        polydata = structure.mesh.triangulate()
+        polydata = structure.mesh.triangulate().compute_normals(
+            split_vertices=True, feature_angle=CREASE_DEGREES, consistent_normals=False, auto_orient_normals=False)
         faces = polydata.faces.reshape(-1, 4)[:, 1:]
         vertices = np.asarray(polydata.points, dtype=float) @ TO_GLTF.T
-        mesh = trimesh.Trimesh(vertices, faces, process=False)
+        normals = np.asarray(polydata.point_data["Normals"], dtype=float) @ TO_GLTF.T
+        normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+        mesh = trimesh.Trimesh(vertices, faces, vertex_normals=normals, process=False)
         rgba = factors[sid] = [*srgb_to_linear(colour), float(opacity)]
         material = trimesh.visual.material.PBRMaterial(
             name=sid, baseColorFactor=rgba, metallicFactor=0.0, roughnessFactor=0.6, doubleSided=False,

@@ -22,9 +22,7 @@
   }
   // ---- geometry ----
   const structures = data.structures.map((s) => {
-    const positions = decode(s.positions, Float32Array);
-    const indices = decode(s.indices, Uint32Array);
-    const normals = vertexNormals(positions, indices);
+    const { positions, indices, normals } = creasedNormals(decode(s.positions, Float32Array), decode(s.indices, Uint32Array));
     let lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
     for (let i = 0; i < positions.length; i += 3) {
       for (let k = 0; k < 3; k++) { lo[k] = Math.min(lo[k], positions[i + k]); hi[k] = Math.max(hi[k], positions[i + k]); }

@@ -1,0 +1,211 @@
+"""Last step of the soft-tissue build: what still runs into a neighbour without a reason is moved out of it.
+
+Structures built apart (a model beside a segmented structure, or two models swept along their own
+paths) may still pass through each other by a few millimetres. Each such overlap is undone by moving
+one of the two. A nerve or vessel is moved out of what it runs into, locally as a whole, so that its
+cross-section keeps its shape; a muscle or ligament that something fixed runs into is dented round it,
+as a nerve or vessel lies in a groove of the muscle beside it. What the rules of
+:mod:`explorer.build.contacts` allow is left as it is. A structure's share of each move is its weight:
+0 for what is segmented (it never moves), 1 for what is modelled, and for a segmented structure
+continued by its model, rising from 0 at the join to 1 a few millimetres beyond it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import trimesh
+from scipy.spatial import cKDTree
+
+from explorer.build.contacts import MERGE_BELOW, bodies, depth_inside, overlaps
+
+#: Overlaps deeper than this (mm) are undone.
+TARGET_MM = 0.5
+#: How far (mm) outside the other structure a moved surface ends.
+MARGIN_MM = 0.3
+#: Radius (mm) round each point that needs a move over which the move fades out, plus twice the move.
+REACH_MM = 6.0
+#: Groups of tubes, moved as a whole locally rather than dented.
+TUBES = frozenset({"nerves", "vessels"})
+#: Which of two movable structures moves: the one first in this order; a muscle is dented last.
+YIELD_ORDER = {"nerves": 0, "vessels": 0, "bursae": 1, "ligaments": 1, "fat_pads": 2, "muscles": 2}
+#: Rounds of finding overlaps and moving, and moves per pair in a round.
+ROUNDS, STEPS = 4, 6
+
+
+@dataclass(frozen=True)
+class Move:
+    """One structure moved out of (or dented round) another, by at most ``largest_mm``."""
+
+    moved: str
+    other: str
+    dented: bool
+    largest_mm: float
+
+
+def settle(meshes: dict[str, trimesh.Trimesh], weights: dict[str, np.ndarray], groups: dict[str, str],
+           may_overlap: Callable[[str, str], bool]) -> list[Move]:
+    """Move the vertices of ``meshes`` (in place) until no two of them lie more than :data:`TARGET_MM` inside
+    each other without ``may_overlap``, as far as the ``weights`` (per vertex, 0 to 1) let them move.
+
+    ``groups`` gives each structure's group (``nerves``, ``muscles``...), which decides who moves. A move
+    is kept only where it leaves the moved structure less deep in its neighbours, all told, than before.
+    Returns the moves kept, in order.
+
+    Examples
+    --------
+    >>> big, small = trimesh.creation.icosphere(radius=10.0), trimesh.creation.icosphere(radius=2.0)
+    >>> _ = small.apply_translation([9.0, 0.0, 0.0])
+    >>> meshes = {"muscle": big, "nerve": small}
+    >>> weights = {"muscle": np.zeros(len(big.vertices)), "nerve": np.ones(len(small.vertices))}
+    >>> moves = settle(meshes, weights, {"muscle": "muscles", "nerve": "nerves"}, lambda a, b: False)
+    >>> [(m.moved, m.dented) for m in moves], bool(small.vertices[:, 0].min() > 10.0)
+    ([('nerve', False)], True)
+    """
+    moves: list[Move] = []
+    for _ in range(ROUNDS):
+        tried: set[frozenset[str]] = set()
+        kept = 0
+        for overlap in overlaps(meshes, may_overlap, tolerance=TARGET_MM):
+            pair = frozenset((overlap.inner, overlap.outer))
+            if pair in tried:
+                continue
+            tried.add(pair)
+            for plan in _plans(overlap, meshes, weights, groups):
+                move = _try(*plan, meshes, weights, groups, may_overlap)
+                if move is not None:
+                    moves.append(move)
+                    kept += 1
+                    break
+        if not kept:
+            break
+    return moves
+
+
+def _plans(overlap, meshes, weights, groups) -> list[tuple[str, str, bool]]:
+    """Ways to undo ``overlap``, best first: (structure to move, the other, whether it is dented rather than
+    moved out). The one inside moves out of the other; the other, a tube, moves out of it; the other is
+    dented round it; each where the weights let them, and the other's ways first where it comes first in
+    :data:`YIELD_ORDER`."""
+    inner, outer = overlap.inner, overlap.outer
+    mine = [(inner, outer, False)] if _weight_near(meshes[inner], weights[inner], overlap.point) > 0.0 else []
+    theirs = []
+    if _weight_near(meshes[outer], weights[outer], overlap.point) > 0.0:
+        theirs = ([(outer, inner, False)] if groups[outer] in TUBES else []) + [(outer, inner, True)]
+    return theirs + mine if YIELD_ORDER.get(groups[outer], 1) < YIELD_ORDER.get(groups[inner], 1) else mine + theirs
+
+
+def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_overlap) -> Move | None:
+    """Move ``moved`` out of ``other`` (or dent it round ``other``); undo it unless it leaves ``moved`` less deep
+    in the structures round what moved, all told."""
+    mesh = meshes[moved]
+    kept = mesh.vertices.copy()
+    above = MERGE_BELOW.get(frozenset((moved, other)), -np.inf)
+    if dented:
+        largest = _dent(mesh, weights[moved], meshes[other], above)
+    else:
+        largest = _move_out(mesh, weights[moved], meshes[other], above, groups[moved] in TUBES)
+    shifted = np.linalg.norm(mesh.vertices - kept, axis=1) > 1e-6
+    if largest == 0.0 or not shifted.any():
+        mesh.vertices = kept
+        return None
+    region = np.vstack([kept[shifted], mesh.vertices[shifted]])
+    low, high = region.min(axis=0) - 1.0, region.max(axis=0) + 1.0
+    near = {name: m for name, m in meshes.items()
+            if name != moved and np.all(m.bounds[1] >= low) and np.all(m.bounds[0] <= high)}
+
+    def depth() -> float:
+        found = overlaps({moved: mesh, **near}, lambda a, b: moved not in (a, b) or may_overlap(a, b), TARGET_MM,
+                         within=(low, high))
+        return sum(o.depth_mm for o in found)
+
+    after, moved_vertices = depth(), mesh.vertices.copy()
+    mesh.vertices = kept
+    if after > depth() - 0.1:
+        return None
+    mesh.vertices = moved_vertices
+    return Move(moved, other, dented, largest)
+
+
+def _weight_near(mesh: trimesh.Trimesh, weights: np.ndarray, point, radius: float = 5.0) -> float:
+    """The largest weight of ``mesh``'s vertices within ``radius`` of ``point`` (of the nearest one if none is)."""
+    distance = np.linalg.norm(mesh.vertices - np.asarray(point), axis=1)
+    near = distance <= radius
+    return float(weights[near].max() if near.any() else weights[np.argmin(distance)])
+
+
+def _inside_points(points: np.ndarray, solid: trimesh.Trimesh, above: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of ``points`` higher than ``above`` and deeper than half :data:`TARGET_MM` in ``solid`` (body by
+    body), the nearest point of that body's surface to each and the body's outward normal there."""
+    indices, closest, normals = [], [], []
+    for body in bodies(solid):
+        inside = np.flatnonzero((depth_inside(points, body) > TARGET_MM / 2) & (points[:, 2] > above))
+        if len(inside):
+            near, _, triangle = trimesh.proximity.closest_point(body, points[inside])
+            indices.append(inside), closest.append(near), normals.append(body.face_normals[triangle])
+    if not indices:
+        return np.empty(0, dtype=int), np.empty((0, 3)), np.empty((0, 3))
+    return np.concatenate(indices), np.vstack(closest), np.vstack(normals)
+
+
+def _move_out(mesh: trimesh.Trimesh, weights: np.ndarray, solid: trimesh.Trimesh, above: float,
+              translate: bool) -> float:
+    """Move ``mesh`` out of ``solid`` where its vertices above ``above`` lie inside it (``translate``: its whole
+    cross-section there with them); the largest move (mm)."""
+    largest = 0.0
+    for _ in range(STEPS):
+        inside, closest, normals = _inside_points(mesh.vertices, solid, above)
+        if not len(inside):
+            break
+        pushes = closest + MARGIN_MM * normals - mesh.vertices[inside]
+        largest = max(largest, _spread(mesh, weights, mesh.vertices[inside], pushes, translate))
+    return largest
+
+
+def _dent(mesh: trimesh.Trimesh, weights: np.ndarray, solid: trimesh.Trimesh, above: float) -> float:
+    """Dent ``mesh`` round the vertices of ``solid`` above ``above`` that lie inside it; the largest move (mm)."""
+    largest = 0.0
+    for _ in range(STEPS):
+        inside, closest, normals = _inside_points(solid.vertices, mesh, above)
+        if not len(inside):
+            break
+        depth = np.linalg.norm(solid.vertices[inside] - closest, axis=1) + MARGIN_MM
+        largest = max(largest, _spread(mesh, weights, closest, -depth[:, None] * normals, False))
+    return largest
+
+
+def _spread(mesh: trimesh.Trimesh, weights: np.ndarray, sources: np.ndarray, pushes: np.ndarray,
+            translate: bool) -> float:
+    """Move ``mesh``'s vertices by the pushes needed at ``sources``, each fading out over its reach (longer
+    by twice the push where the structure is moved as a whole); where several reach a vertex the largest
+    wins. Returns the largest push (mm)."""
+    vertices = np.array(mesh.vertices)
+    lengths = np.linalg.norm(pushes, axis=1)
+    reach = REACH_MM + (2.0 if translate else 0.0) * lengths
+    best = np.zeros(len(vertices))
+    moves = np.zeros_like(vertices)
+    tree = cKDTree(vertices)
+    for source, push, length, radius in zip(sources, pushes, lengths, reach):
+        near = np.asarray(tree.query_ball_point(source, radius), dtype=int)
+        if not len(near):
+            continue
+        fade = _fade(np.linalg.norm(vertices[near] - source, axis=1) / radius)
+        stronger = fade * length > best[near]
+        best[near[stronger]] = fade[stronger] * length
+        moves[near[stronger]] = fade[stronger, None] * push
+    mesh.vertices = vertices + moves * weights[:, None]
+    return float(lengths.max())
+
+
+def _fade(distance: np.ndarray) -> np.ndarray:
+    """1 up to a quarter of the reach, then smoothly down to 0 at the reach (``distance`` as its fraction).
+
+    Examples
+    --------
+    >>> np.round(_fade(np.array([0.0, 0.25, 0.625, 1.0])), 2).tolist()
+    [1.0, 1.0, 0.5, 0.0]
+    """
+    s = np.clip((distance - 0.25) / 0.75, 0.0, 1.0)
+    return 1.0 - s * s * (3.0 - 2.0 * s)
