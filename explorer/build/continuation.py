@@ -131,6 +131,9 @@ def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line
         moved = _reshape(piece.vertices, dense, height, end, shift, shape, stretch)
         if matched:
             moved = _fit_outline(moved, piece, real, height, here[0])
+        else:  # the part running on inside the segmented end stays inside it
+            tucked = end * (moved[:, 2] - height) < 0.0
+            moved[tucked] = _pull_in(moved[tucked], real)
         piece.vertices = push_out(moved, solids)
         line = dense[end * (dense[:, 2] - height) > 0]
         lines[end] = _reshape(line, dense, height, end, shift, shape, stretch)
@@ -141,11 +144,45 @@ def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line
             real = _clip_closed(real, height, -end)
             real.vertices = push_out(real.vertices, solids)  # the cut's new rim as clear of the bones as the rest
     joined = trimesh.util.concatenate([real, *pieces])
-    weights = np.concatenate([np.zeros(len(real.vertices))]
-                             + [_weights(piece.vertices[:, 2], height, end, matched)
-                                for piece, (height, _, end, matched) in zip(pieces, joins)])
+    real_weights = np.max([np.zeros(len(real.vertices))] + [_fitted_weights(real.vertices[:, 2], height, end)
+                                                            for height, _, end, matched in joins if matched], axis=0)
+    weights = np.concatenate([real_weights] + [_weights(piece.vertices[:, 2], height, end, matched)
+                                               for piece, (height, _, end, matched) in zip(pieces, joins)])
     return joined, lines, [Join(height, moved, _area_change(joined, height, end), matched)
                            for height, moved, end, matched in joins], weights
+
+
+def _fitted_weights(heights: np.ndarray, join: float, end: int) -> np.ndarray:
+    """How far a later step may move the vertices of the segmented part: only where they were fitted to the
+    model's outline, within :data:`FIT_MM` of the join, most halfway and not at all at the join itself.
+
+    Examples
+    --------
+    >>> _fitted_weights(np.array([-38.0, -34.0, -20.0]), -38.0, -1).round(2).tolist()
+    [0.0, 1.0, 0.0]
+    """
+    inside = -end * (heights - join)
+    return np.where((inside > 0.0) & (inside < FIT_MM), np.sin(np.pi * np.clip(inside, 0.0, FIT_MM) / FIT_MM), 0.0)
+
+
+def _pull_in(points: np.ndarray, solid: trimesh.Trimesh, margin: float = CLEARANCE_MM) -> np.ndarray:
+    """``points`` with those outside (or within ``margin`` of the surface of) a closed solid moved onto its
+    surface and ``margin`` inside it.
+
+    Examples
+    --------
+    >>> ball = trimesh.creation.icosphere(radius=10.0)
+    >>> moved = _pull_in(np.array([[0.0, 0.0, 12.0], [0.0, 0.0, 5.0]]), ball, margin=0.5)
+    >>> np.round(np.linalg.norm(moved, axis=1), 1).tolist()
+    [9.5, 5.0]
+    """
+    points = np.array(points, dtype=float)
+    if len(points) == 0:
+        return points
+    closest, distance, triangle = trimesh.proximity.closest_point(solid, points)
+    move = ~solid.contains(points) | (distance < margin)
+    points[move] = closest[move] - margin * solid.face_normals[triangle[move]]
+    return points
 
 
 def _weights(heights: np.ndarray, join: float, end: int, matched: bool) -> np.ndarray:

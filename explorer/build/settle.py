@@ -98,15 +98,15 @@ def _plans(overlap, meshes, weights, groups) -> list[tuple[str, str, bool]]:
 
 
 def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_overlap) -> Move | None:
-    """Move ``moved`` out of ``other`` (or dent it round ``other``); undo it unless it leaves ``moved`` less deep
-    in the structures round what moved, all told."""
+    """Move ``moved`` out of ``other`` (or dent it round ``other``), then dent it round what of ``other`` is
+    still inside it (or move it out of ``other``); undo it all unless it leaves ``moved`` less deep in the
+    structures round what moved, all told."""
     mesh = meshes[moved]
     kept = mesh.vertices.copy()
     above = MERGE_BELOW.get(frozenset((moved, other)), -np.inf)
-    if dented:
-        largest = _dent(mesh, weights[moved], meshes[other], above)
-    else:
-        largest = _move_out(mesh, weights[moved], meshes[other], above, groups[moved] in TUBES)
+    move_out = lambda: _move_out(mesh, weights[moved], meshes[other], above, groups[moved] in TUBES)  # noqa: E731
+    dent = lambda: _dent(mesh, weights[moved], meshes[other], above)  # noqa: E731
+    largest = max(step() for step in ((dent, move_out) if dented else (move_out, dent)))
     shifted = np.linalg.norm(mesh.vertices - kept, axis=1) > 1e-6
     if largest == 0.0 or not shifted.any():
         mesh.vertices = kept
