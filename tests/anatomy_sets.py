@@ -81,8 +81,10 @@ class MeshSet:
             f"{self}: {structure_id}: {count} surface points inside the {solid}, up to {depth:.1f} mm deep "
             f"at {np.round(where, 1)} (limit {limit_mm} mm)")
 
-    def distance_to(self, bone: str, points) -> np.ndarray:
-        return trimesh.proximity.closest_point(self.mesh(bone), np.atleast_2d(points))[1]
+    def distance_to(self, structures: str | tuple[str, ...], points) -> np.ndarray:
+        """Distance (mm) from each point to the nearest of one or several structures' surfaces."""
+        names = (structures,) if isinstance(structures, str) else structures
+        return np.min([trimesh.proximity.closest_point(self.mesh(name), np.atleast_2d(points))[1] for name in names], axis=0)
 
 
 #: The committed set always; the spl set when it is built here (``make test`` builds it from the data).

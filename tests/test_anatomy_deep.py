@@ -148,7 +148,7 @@ def test_posterior_capsule_covers_the_back_of_the_joint_with_an_opening_to_the_b
         f"{g}: posterior_joint_capsule: spans z {capsule.vertices[:, 2].min():.0f} to {capsule.vertices[:, 2].max():.0f} mm "
         "(from below the joint line to above the condyles expected)")
     bursa = g.mesh("semimembranosus_gastrocnemius_bursa")
-    neck = bursa.vertices[np.argmin(g.distance_to("femur", bursa.vertices))]
+    neck = bursa.vertices[np.argmin(g.distance_to(("femur", "femoral_cartilage"), bursa.vertices))]
     clearance = float(trimesh.proximity.closest_point(capsule, [neck])[1][0])
     assert clearance >= 1.5, f"{g}: posterior_joint_capsule: {clearance:.1f} mm from where the bursa opens onto the joint (an opening expected)"
     inside = bursa.contains(capsule.vertices)

@@ -823,13 +823,14 @@ class SoftTissueBuilder:
         a = medial_head.centreline[np.argmin(np.abs(medial_head.centreline[:, 2] - z))]
         b = semimembranosus.centreline[np.argmin(np.abs(semimembranosus.centreline[:, 2] - z))]
         centre = (a + b) / 2
-        sac = cleft_sac(medial_head.mesh, semimembranosus.mesh, self.bone_list, centre, opening_to=self.bones["femur"])
+        sac = cleft_sac(medial_head.mesh, semimembranosus.mesh, self.bone_list + self.joint_solids, centre,
+                        opening_to=self.bones["femur"])
         self._add(Modelled("semimembranosus_gastrocnemius_bursa", "bursa", sac, centre[None, :],
                            ("semimembranosus and medial gastrocnemius surfaces", "femur surface"),
                            "sac filling the cleft between the medial gastrocnemius head and the semimembranosus behind "
                            "the medial femoral condyle: the space within 4 mm of both muscles and outside both, 22 mm "
-                           "tall and at most 25 mm across, with a 3 mm neck forward to the femur where the bursa opens "
-                           "into the joint",
+                           "tall and at most 25 mm across, with a 3 mm neck forward to the femur's articular cartilage, "
+                           "where the bursa opens into the joint",
                            "normal size, about 2 cm tall; the wall lies on both muscles' surfaces (smoothed by 0.5 mm)"))
         cyst = cleft_sac(medial_head.mesh, semimembranosus.mesh, self.bone_list, centre + [0.0, -9.0, -6.0], reach=10.0,
                          half_height=26.0, half_width=20.0, opening_to=self.bones["femur"], neck_mm=5.0)

@@ -129,6 +129,20 @@ def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_over
     return Move(moved, other, dented, largest)
 
 
+def follow(points: np.ndarray, before: np.ndarray, after: np.ndarray, count: int = 8) -> np.ndarray:
+    """``points`` (a centre line) moved as the mesh round them moved from ``before`` to ``after`` (vertices):
+    each by the mean move of the ``count`` vertices nearest to it.
+
+    Examples
+    --------
+    >>> ring = np.array([[np.cos(a), np.sin(a), 0.0] for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)])
+    >>> follow(np.zeros((1, 3)), ring, ring + [0.0, 0.0, 2.0]).tolist()
+    [[0.0, 0.0, 2.0]]
+    """
+    _, nearest = cKDTree(before).query(points, k=min(count, len(before)))
+    return points + (after - before)[nearest.reshape(len(points), -1)].mean(axis=1)
+
+
 def _weight_near(mesh: trimesh.Trimesh, weights: np.ndarray, point, radius: float = 5.0) -> float:
     """The largest weight of ``mesh``'s vertices within ``radius`` of ``point`` (of the nearest one if none is)."""
     distance = np.linalg.norm(mesh.vertices - np.asarray(point), axis=1)

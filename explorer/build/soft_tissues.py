@@ -84,11 +84,13 @@ def _settle(records: list[Modelled], meshes: dict[str, trimesh.Trimesh], log: Ca
     everything = {name: mesh for name, mesh in meshes.items() if name in parts} | {r.id: r.mesh for r in records}
     weights = {name: np.zeros(len(mesh.vertices)) for name, mesh in everything.items()}
     weights |= {record.id: record.move_weights() for record in records}
+    before = {record.id: record.mesh.vertices.copy() for record in records}
     moves = settle.settle(everything, weights, {name: parts[name].group for name in everything},
                           lambda a, b: contacts.reason_to_overlap(parts[a], parts[b]) is not None)
     for record in records:
         largest = max((move.largest_mm for move in moves if move.moved == record.id), default=0.0)
         if largest:
+            record.centreline = settle.follow(record.centreline, before[record.id], record.mesh.vertices)
             record.assumptions += (f"; last, where it still ran into a neighbour without a reason to, it was moved out "
                                    f"of it or dented round it (by {largest:.1f} mm at most)")
     for move in moves:
