@@ -38,13 +38,17 @@ INTRAMUSCULAR = {"gastrocnemius_veins": frozenset({"gastrocnemius_medial_head", 
 #: Structures that blend into each other where one arises from or is an expansion of the other: the
 #: gastrocnemius heads, the plantaris and the popliteus arise in part from the posterior capsule, which
 #: lies against the posterior cruciate ligament where this attaches to the back of the tibia; the
-#: oblique popliteal ligament is an expansion of the semimembranosus tendon and the plantaris and the
-#: lateral gastrocnemius head arise in part from it.
+#: oblique popliteal ligament is an expansion of the semimembranosus tendon that thickens the capsule
+#: (so it meets the posterior cruciate ligament where the capsule does), and the plantaris and the
+#: lateral gastrocnemius head arise in part from it; the posterior oblique ligament thickens the
+#: capsule at the back of the medial side.
 BLENDS = frozenset(frozenset(pair) for pair in (
     ("posterior_joint_capsule", "gastrocnemius_medial_head"), ("posterior_joint_capsule", "gastrocnemius_lateral_head"),
     ("posterior_joint_capsule", "plantaris"), ("posterior_joint_capsule", "popliteus"),
     ("posterior_joint_capsule", "popliteus_tendon"), ("posterior_joint_capsule", "posterior_cruciate_ligament"),
     ("oblique_popliteal_ligament", "semimembranosus"), ("oblique_popliteal_ligament", "plantaris"),
+    ("oblique_popliteal_ligament", "posterior_cruciate_ligament"),
+    ("posterior_joint_capsule", "oblique_popliteal_ligament"), ("posterior_joint_capsule", "posterior_oblique_ligament"),
     ("oblique_popliteal_ligament", "gastrocnemius_lateral_head")))
 
 #: Height (mm, 0 at the joint line) below which the two gastrocnemius heads form one belly. Their medial

@@ -131,9 +131,8 @@ def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line
         moved = _reshape(piece.vertices, dense, height, end, shift, shape, stretch)
         if matched:
             moved = _fit_outline(moved, piece, real, height, here[0])
-        else:  # the part running on inside the segmented end stays inside it
-            tucked = end * (moved[:, 2] - height) < 0.0
-            moved[tucked] = _pull_in(moved[tucked], real)
+        tucked = end * (moved[:, 2] - height) < 0.0  # the part running on inside the segmented end stays inside it
+        moved[tucked] = _pull_in(moved[tucked], real)
         piece.vertices = push_out(moved, solids)
         line = dense[end * (dense[:, 2] - height) > 0]
         lines[end] = _reshape(line, dense, height, end, shift, shape, stretch)

@@ -2,12 +2,13 @@
 
 Structures built apart (a model beside a segmented structure, or two models swept along their own
 paths) may still pass through each other by a few millimetres. Each such overlap is undone by moving
-one of the two. A nerve or vessel is moved out of what it runs into, locally as a whole, so that its
-cross-section keeps its shape; a muscle or ligament that something fixed runs into is dented round it,
-as a nerve or vessel lies in a groove of the muscle beside it. What the rules of
+one of the two. A nerve, vessel or ligament is moved out of what it runs into, locally as a whole, so
+that its cross-section keeps its shape; a muscle that something fixed runs into is dented round it, as
+a nerve or vessel lies in a groove of the muscle beside it. What the rules of
 :mod:`explorer.build.contacts` allow is left as it is. A structure's share of each move is its weight:
 0 for what is segmented (it never moves), 1 for what is modelled, and for a segmented structure
-continued by its model, rising from 0 at the join to 1 a few millimetres beyond it.
+continued by its model, rising from 0 at the join to 1 a few millimetres beyond it (see
+:func:`explorer.build.continuation.continue_structure`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from scipy.spatial import cKDTree
 from explorer.build.contacts import MERGE_BELOW, bodies, depth_inside, overlaps
 
 #: Overlaps deeper than this (mm) are undone.
-TARGET_MM = 0.5
+TARGET_MM = 0.7
 #: How far (mm) outside the other structure a moved surface ends.
 MARGIN_MM = 0.3
 #: Radius (mm) round each point that needs a move over which the move fades out, plus twice the move.
 REACH_MM = 6.0
-#: Groups of tubes, moved as a whole locally rather than dented.
-TUBES = frozenset({"nerves", "vessels"})
+#: Groups moved out of a neighbour as a whole locally (tubes, cords and sheets) rather than dented.
+MOVED_WHOLE = frozenset({"nerves", "vessels", "ligaments"})
 #: Which of two movable structures moves: the one first in this order; a muscle is dented last.
 YIELD_ORDER = {"nerves": 0, "vessels": 0, "bursae": 1, "ligaments": 1, "fat_pads": 2, "muscles": 2}
 #: Rounds of finding overlaps and moving, and moves per pair in a round.
@@ -51,7 +52,7 @@ def settle(meshes: dict[str, trimesh.Trimesh], weights: dict[str, np.ndarray], g
     each other without ``may_overlap``, as far as the ``weights`` (per vertex, 0 to 1) let them move.
 
     ``groups`` gives each structure's group (``nerves``, ``muscles``...), which decides who moves. A move
-    is kept only where it leaves the moved structure less deep in its neighbours, all told, than before.
+    is kept only where it leaves the moved structure less deep in its neighbours than before (see :func:`_try`).
     Returns the moves kept, in order.
 
     Examples
@@ -93,18 +94,19 @@ def _plans(overlap, meshes, weights, groups) -> list[tuple[str, str, bool]]:
     mine = [(inner, outer, False)] if _weight_near(meshes[inner], weights[inner], overlap.point) > 0.0 else []
     theirs = []
     if _weight_near(meshes[outer], weights[outer], overlap.point) > 0.0:
-        theirs = ([(outer, inner, False)] if groups[outer] in TUBES else []) + [(outer, inner, True)]
+        theirs = ([(outer, inner, False)] if groups[outer] in MOVED_WHOLE else []) + [(outer, inner, True)]
     return theirs + mine if YIELD_ORDER.get(groups[outer], 1) < YIELD_ORDER.get(groups[inner], 1) else mine + theirs
 
 
 def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_overlap) -> Move | None:
     """Move ``moved`` out of ``other`` (or dent it round ``other``), then dent it round what of ``other`` is
     still inside it (or move it out of ``other``); undo it all unless it leaves ``moved`` less deep in the
-    structures round what moved, all told."""
+    structures round what moved: the sum of the squares of how far each pair's deepest point lies beyond
+    :data:`TARGET_MM` must fall."""
     mesh = meshes[moved]
     kept = mesh.vertices.copy()
     above = MERGE_BELOW.get(frozenset((moved, other)), -np.inf)
-    move_out = lambda: _move_out(mesh, weights[moved], meshes[other], above, groups[moved] in TUBES)  # noqa: E731
+    move_out = lambda: _move_out(mesh, weights[moved], meshes[other], above, groups[moved] in MOVED_WHOLE)  # noqa: E731
     dent = lambda: _dent(mesh, weights[moved], meshes[other], above)  # noqa: E731
     largest = max(step() for step in ((dent, move_out) if dented else (move_out, dent)))
     shifted = np.linalg.norm(mesh.vertices - kept, axis=1) > 1e-6
@@ -116,14 +118,14 @@ def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_over
     near = {name: m for name, m in meshes.items()
             if name != moved and np.all(m.bounds[1] >= low) and np.all(m.bounds[0] <= high)}
 
-    def depth() -> float:
+    def excess() -> float:
         found = overlaps({moved: mesh, **near}, lambda a, b: moved not in (a, b) or may_overlap(a, b), TARGET_MM,
                          within=(low, high))
-        return sum(o.depth_mm for o in found)
+        return sum((o.depth_mm - TARGET_MM) ** 2 for o in found)
 
-    after, moved_vertices = depth(), mesh.vertices.copy()
+    after, moved_vertices = excess(), mesh.vertices.copy()
     mesh.vertices = kept
-    if after > depth() - 0.1:
+    if after > excess() - 0.01:
         return None
     mesh.vertices = moved_vertices
     return Move(moved, other, dented, largest)
