@@ -160,7 +160,7 @@ def overlaps(meshes: dict[str, trimesh.Trimesh], may_overlap=lambda a, b: False,
                         & (points[:, 2] > MERGE_BELOW.get(frozenset((inner, outer)), -np.inf))]
         if len(points) == 0:
             continue
-        depth = np.max([depth_inside(points, body) for body in bodies(meshes[outer])], axis=0)
+        depth = np.max([depth_inside(points, body, tolerance) for body in bodies(meshes[outer])], axis=0)
         if depth.max() > tolerance:
             deepest = int(np.argmax(depth))
             found.append(Overlap(inner, outer, float(depth[deepest]), tuple(float(v) for v in points[deepest]),
@@ -189,9 +189,10 @@ def _distance_function(body: trimesh.Trimesh):
     return function
 
 
-def depth_inside(points: np.ndarray, body: trimesh.Trimesh) -> np.ndarray:
-    """How deep (mm) each point lies inside one closed body; zero outside it. (A mesh of several overlapping
-    bodies, such as paired veins, is measured body by body: inside two at once is still inside.)"""
+def depth_inside(points: np.ndarray, body: trimesh.Trimesh, deeper_than: float = 0.0) -> np.ndarray:
+    """How deep (mm) each point lies inside one closed body, where deeper than ``deeper_than``; zero elsewhere.
+    (A mesh of several overlapping bodies, such as paired veins, is measured body by body: inside two at
+    once is still inside.)"""
     from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
     from vtkmodules.vtkCommonCore import vtkDoubleArray
 
@@ -204,7 +205,7 @@ def depth_inside(points: np.ndarray, body: trimesh.Trimesh) -> np.ndarray:
                                            distance)
     signed = vtk_to_numpy(distance)
     # The sign comes from the nearest face's normal, which may mislead beside a sharp edge: the exact test confirms.
-    maybe = np.flatnonzero(signed < 0.0)
+    maybe = np.flatnonzero(signed < -deeper_than)
     if len(maybe):
         inside = maybe[body.contains(points[near[maybe]])]
         depth[near[inside]] = -signed[inside]

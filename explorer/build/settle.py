@@ -157,7 +157,7 @@ def _inside_points(points: np.ndarray, solid: trimesh.Trimesh, above: float) -> 
     body), the nearest point of that body's surface to each and the body's outward normal there."""
     indices, closest, normals = [], [], []
     for body in bodies(solid):
-        inside = np.flatnonzero((depth_inside(points, body) > TARGET_MM / 2) & (points[:, 2] > above))
+        inside = np.flatnonzero((depth_inside(points, body, TARGET_MM / 2) > 0.0) & (points[:, 2] > above))
         if len(inside):
             near, _, triangle = trimesh.proximity.closest_point(body, points[inside])
             indices.append(inside), closest.append(near), normals.append(body.face_normals[triangle])
