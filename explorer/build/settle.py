@@ -87,9 +87,9 @@ def settle(meshes: dict[str, trimesh.Trimesh], weights: dict[str, np.ndarray], g
 
 def _plans(overlap, meshes, weights, groups) -> list[tuple[str, str, bool]]:
     """Ways to undo ``overlap``, best first: (structure to move, the other, whether it is dented rather than
-    moved out). The one inside moves out of the other; the other, a tube, moves out of it; the other is
-    dented round it; each where the weights let them, and the other's ways first where it comes first in
-    :data:`YIELD_ORDER`."""
+    moved out). The one inside moves out of the other; the other, if it is moved whole, moves out of it;
+    the other is dented round it; each where the weights let them, and the other's ways first where it
+    comes first in :data:`YIELD_ORDER`."""
     inner, outer = overlap.inner, overlap.outer
     mine = [(inner, outer, False)] if _weight_near(meshes[inner], weights[inner], overlap.point) > 0.0 else []
     theirs = []
