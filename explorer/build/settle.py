@@ -21,6 +21,7 @@ import trimesh
 from scipy.spatial import cKDTree
 
 from explorer.build.contacts import MERGE_BELOW, bodies, depth_inside, overlaps
+from explorer.build.continuation import push_out
 
 #: Overlaps deeper than this (mm) are undone.
 TARGET_MM = 0.7
@@ -30,8 +31,12 @@ MARGIN_MM = 0.3
 REACH_MM = 6.0
 #: Groups moved out of a neighbour as a whole locally (tubes, cords and sheets) rather than dented.
 MOVED_WHOLE = frozenset({"nerves", "vessels", "ligaments"})
-#: Which of two movable structures moves: the one first in this order; a muscle is dented last.
-YIELD_ORDER = {"nerves": 0, "vessels": 0, "bursae": 1, "ligaments": 1, "fat_pads": 2, "muscles": 2}
+#: Which of two movable structures moves: the one first in this order (by id, else by group); a muscle is
+#: dented last. The posterior capsule, a thin sheet on the bones, gives way first and a nerve before a
+#: vessel, so that the fossa keeps its layers: the artery deepest on the capsule, the vein behind it and
+#: the tibial nerve behind both.
+YIELD_ORDER = {"posterior_joint_capsule": -1, "nerves": 0, "vessels": 1, "bursae": 2, "ligaments": 2, "fat_pads": 3,
+               "muscles": 3}
 #: Rounds of finding overlaps and moving, and moves per pair in a round.
 ROUNDS, STEPS = 4, 6
 
@@ -95,7 +100,11 @@ def _plans(overlap, meshes, weights, groups) -> list[tuple[str, str, bool]]:
     theirs = []
     if _weight_near(meshes[outer], weights[outer], overlap.point) > 0.0:
         theirs = ([(outer, inner, False)] if groups[outer] in MOVED_WHOLE else []) + [(outer, inner, True)]
-    return theirs + mine if YIELD_ORDER.get(groups[outer], 1) < YIELD_ORDER.get(groups[inner], 1) else mine + theirs
+    return theirs + mine if _rank(outer, groups) < _rank(inner, groups) else mine + theirs
+
+
+def _rank(structure_id: str, groups: dict[str, str]) -> int:
+    return YIELD_ORDER.get(structure_id, YIELD_ORDER.get(groups[structure_id], 2))
 
 
 def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_overlap) -> Move | None:
@@ -117,6 +126,12 @@ def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_over
     low, high = region.min(axis=0) - 1.0, region.max(axis=0) + 1.0
     near = {name: m for name, m in meshes.items()
             if name != moved and np.all(m.bounds[1] >= low) and np.all(m.bounds[0] <= high)}
+    # What moves never ends inside a bone it may not enter (a nerve or vessel).
+    bones = [m for name, m in near.items() if groups[name] == "bones" and not may_overlap(moved, name)]
+    if bones:
+        vertices = np.array(mesh.vertices)
+        vertices[shifted] = push_out(vertices[shifted], bones, MARGIN_MM)
+        mesh.vertices = vertices
 
     def excess() -> float:
         found = overlaps({moved: mesh, **near}, lambda a, b: moved not in (a, b) or may_overlap(a, b), TARGET_MM,
@@ -153,11 +168,11 @@ def _weight_near(mesh: trimesh.Trimesh, weights: np.ndarray, point, radius: floa
 
 
 def _inside_points(points: np.ndarray, solid: trimesh.Trimesh, above: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Indices of ``points`` higher than ``above`` and deeper than half :data:`TARGET_MM` in ``solid`` (body by
+    """Indices of ``points`` higher than ``above`` and deeper than :data:`TARGET_MM` in ``solid`` (body by
     body), the nearest point of that body's surface to each and the body's outward normal there."""
     indices, closest, normals = [], [], []
     for body in bodies(solid):
-        inside = np.flatnonzero((depth_inside(points, body, TARGET_MM / 2) > 0.0) & (points[:, 2] > above))
+        inside = np.flatnonzero((depth_inside(points, body, TARGET_MM) > 0.0) & (points[:, 2] > above))
         if len(inside):
             near, _, triangle = trimesh.proximity.closest_point(body, points[inside])
             indices.append(inside), closest.append(near), normals.append(body.face_normals[triangle])
