@@ -49,13 +49,14 @@ def build(meshes: dict[str, trimesh.Trimesh], alignment: dict[str, np.ndarray], 
     given = {name: given_structure(name, kind, meshes[name]) for name, kind in (real or {}).items()}
     builder = SoftTissueBuilder(found, sites, bones, [meshes[name] for name in JOINT_SOLIDS], given, slab)
     records = builder.build_all()
-    _settle(records, meshes, log)
+    settled = _settle(records, meshes)
     for record in records:
         write_ply(staging / f"{record.id}.ply", record.mesh.vertices, record.mesh.faces)
         joins = "".join(f"  joined at z={j.height:.0f} mm: moved {j.offset_mm:.1f} mm, cross-section changes "
                         f"{j.area_change:.0%} at most" for j in record.joins)
+        moved = f"  settled: {settled[record.id]}" if record.id in settled else ""
         log(f"{record.id:36s} {len(record.mesh.faces):7d} tris  " + (f"segmented, continued{joins}" if record.joins
-                                                                     else f"schematic {record.kind}"))
+                                                                     else f"schematic {record.kind}") + moved)
     landmark_table = {
         name: {"point_mm": [round(float(v), 3) for v in mark.point], "method": mark.method}
         for name, mark in found.items()
@@ -78,8 +79,9 @@ def build(meshes: dict[str, trimesh.Trimesh], alignment: dict[str, np.ndarray], 
     return records
 
 
-def _settle(records: list[Modelled], meshes: dict[str, trimesh.Trimesh], log: Callable[[str], None]) -> None:
-    """Last, move what still runs into a neighbour without a reason out of it (see :mod:`explorer.build.settle`)."""
+def _settle(records: list[Modelled], meshes: dict[str, trimesh.Trimesh]) -> dict[str, str]:
+    """Last, move what still runs into a neighbour without a reason out of it (see :mod:`explorer.build.settle`);
+    what each moved structure was moved out of or dented round, by id."""
     parts = contacts.annotated_parts()
     everything = {name: mesh for name, mesh in meshes.items() if name in parts} | {r.id: r.mesh for r in records}
     weights = {name: np.zeros(len(mesh.vertices)) for name, mesh in everything.items()}
@@ -93,9 +95,9 @@ def _settle(records: list[Modelled], meshes: dict[str, trimesh.Trimesh], log: Ca
             record.centreline = settle.follow(record.centreline, before[record.id], record.mesh.vertices)
             record.assumptions += (f"; last, where it still ran into a neighbour without a reason to, it was moved out "
                                    f"of it or dented round it (by {largest:.1f} mm at most)")
-    for move in moves:
-        log(f"settled: {move.moved} {'dented round' if move.dented else 'moved out of'} {move.other}, "
-            f"by {move.largest_mm:.1f} mm at most")
+    return {record.id: ", ".join(f"{'dented round' if move.dented else 'moved out of'} {move.other} "
+                                 f"({move.largest_mm:.1f} mm)" for move in moves if move.moved == record.id)
+            for record in records if any(move.moved == record.id for move in moves)}
 
 
 def given_structure(structure_id: str, kind: str, mesh: trimesh.Trimesh, step_mm: float = 2.0) -> Modelled:
