@@ -210,14 +210,3 @@ def depth_inside(points: np.ndarray, body: trimesh.Trimesh, deeper_than: float =
         inside = maybe[body.contains(points[near[maybe]])]
         depth[near[inside]] = -signed[inside]
     return depth
-    surface = _surface(body)
-    # The fast test may take a point beside a long thin body for one inside it; the exact one confirms.
-    maybe = np.asarray(pv.PolyData(points[near]).select_interior_points(surface, check_surface=False)["selected_points"],
-                       dtype=bool)
-    inside = near[maybe][body.contains(points[near[maybe]])] if maybe.any() else near[:0]
-    if len(inside):
-        distance = vtkDoubleArray()
-        _distance_function(body).FunctionValue(numpy_to_vtk(np.ascontiguousarray(points[inside], dtype=float),
-                                                            deep=True), distance)
-        depth[inside] = np.abs(vtk_to_numpy(distance))
-    return depth

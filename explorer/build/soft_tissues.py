@@ -89,15 +89,18 @@ def _settle(records: list[Modelled], meshes: dict[str, trimesh.Trimesh]) -> dict
     before = {record.id: record.mesh.vertices.copy() for record in records}
     moves = settle.settle(everything, weights, {name: parts[name].group for name in everything},
                           lambda a, b: contacts.reason_to_overlap(parts[a], parts[b]) is not None)
+    by_structure: dict[str, list[settle.Move]] = {}
+    for move in moves:
+        by_structure.setdefault(move.moved, []).append(move)
     for record in records:
-        largest = max((move.largest_mm for move in moves if move.moved == record.id), default=0.0)
-        if largest:
+        if record.id in by_structure:
+            largest = max(move.largest_mm for move in by_structure[record.id])
             record.centreline = settle.follow(record.centreline, before[record.id], record.mesh.vertices)
             record.assumptions += (f"; last, where it still ran into a neighbour without a reason to, it was moved out "
                                    f"of it or dented round it (by {largest:.1f} mm at most)")
-    return {record.id: ", ".join(f"{'dented round' if move.dented else 'moved out of'} {move.other} "
-                                 f"({move.largest_mm:.1f} mm)" for move in moves if move.moved == record.id)
-            for record in records if any(move.moved == record.id for move in moves)}
+    return {structure_id: ", ".join(f"{'dented round' if move.dented else 'moved out of'} {move.other} "
+                                    f"({move.largest_mm:.1f} mm)" for move in structure_moves)
+            for structure_id, structure_moves in by_structure.items()}
 
 
 def given_structure(structure_id: str, kind: str, mesh: trimesh.Trimesh, step_mm: float = 2.0) -> Modelled:
