@@ -41,7 +41,10 @@ INTRAMUSCULAR = {"gastrocnemius_veins": frozenset({"gastrocnemius_medial_head", 
 #: oblique popliteal ligament is an expansion of the semimembranosus tendon that thickens the capsule
 #: (so it meets the posterior cruciate ligament where the capsule does), and the plantaris and the
 #: lateral gastrocnemius head arise in part from it; the posterior oblique ligament thickens the
-#: capsule at the back of the medial side.
+#: capsule at the back of the medial side, where the posterior fibres of the superficial medial collateral
+#: ligament blend into it (the second and third layers of the medial side merge there). The plantaris belly lies against the deep surface of the lateral
+#: gastrocnemius head, arising with it; a segmentation at 1 mm slices does not separate the two (the SPL
+#: atlas's lateral head label holds the plantaris), so neither is pushed out of the other.
 BLENDS = frozenset(frozenset(pair) for pair in (
     ("posterior_joint_capsule", "gastrocnemius_medial_head"), ("posterior_joint_capsule", "gastrocnemius_lateral_head"),
     ("posterior_joint_capsule", "plantaris"), ("posterior_joint_capsule", "popliteus"),
@@ -49,7 +52,8 @@ BLENDS = frozenset(frozenset(pair) for pair in (
     ("oblique_popliteal_ligament", "semimembranosus"), ("oblique_popliteal_ligament", "plantaris"),
     ("oblique_popliteal_ligament", "posterior_cruciate_ligament"),
     ("posterior_joint_capsule", "oblique_popliteal_ligament"), ("posterior_joint_capsule", "posterior_oblique_ligament"),
-    ("oblique_popliteal_ligament", "gastrocnemius_lateral_head")))
+    ("oblique_popliteal_ligament", "gastrocnemius_lateral_head"), ("plantaris", "gastrocnemius_lateral_head"),
+    ("posterior_oblique_ligament", "medial_collateral_ligament")))
 
 #: Height (mm, 0 at the joint line) below which the two gastrocnemius heads form one belly. Their medial
 #: borders meet at the lower angle of the popliteal fossa, below the popliteus (whose lower border, where

@@ -104,8 +104,9 @@ def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line
     ``model_line`` is the model's centre line. Returns the joined mesh (the segmented part and one
     closed piece per continued end), the model's centre line beyond each continued end (as moved,
     running from top to bottom) keyed by the end (+1 top, -1 bottom), and one :class:`Join` per
-    continued end, and how far a later step may move each vertex of the joined mesh (0 to 1; see
-    :func:`_weights`). An end the model does not reach is left as it is. The reshaped model is kept
+    continued end, and how far a later step may move each vertex of the joined mesh (0 to 1: the model's
+    pieces fully, the segmented part near a join as :func:`_fitted_weights` says, elsewhere not at all).
+    An end the model does not reach is left as it is. The reshaped model is kept
     :data:`CLEARANCE_MM` outside every one of ``solids`` (the bones).
     """
     joins = []
@@ -145,23 +146,23 @@ def continue_structure(real: trimesh.Trimesh, model: trimesh.Trimesh, model_line
     joined = trimesh.util.concatenate([real, *pieces])
     real_weights = np.max([np.zeros(len(real.vertices))] + [_fitted_weights(real.vertices[:, 2], height, end)
                                                             for height, _, end, matched in joins if matched], axis=0)
-    weights = np.concatenate([real_weights] + [_weights(piece.vertices[:, 2], height, end, matched)
-                                               for piece, (height, _, end, matched) in zip(pieces, joins)])
+    weights = np.concatenate([real_weights] + [np.ones(len(piece.vertices)) for piece in pieces])
     return joined, lines, [Join(height, moved, _area_change(joined, height, end), matched)
                            for height, moved, end, matched in joins], weights
 
 
 def _fitted_weights(heights: np.ndarray, join: float, end: int) -> np.ndarray:
-    """How far a later step may move the vertices of the segmented part: only where they were fitted to the
-    model's outline, within :data:`FIT_MM` of the join, most halfway and not at all at the join itself.
+    """How far a later step may move the vertices of the segmented part: fully at the join, where the model
+    meets it edge to edge (both move alike, so the join stays closed), fading out over :data:`FIT_MM`, where
+    the model was fitted to its outline.
 
     Examples
     --------
     >>> _fitted_weights(np.array([-38.0, -34.0, -20.0]), -38.0, -1).round(2).tolist()
-    [0.0, 1.0, 0.0]
+    [1.0, 0.5, 0.0]
     """
-    inside = -end * (heights - join)
-    return np.where((inside > 0.0) & (inside < FIT_MM), np.sin(np.pi * np.clip(inside, 0.0, FIT_MM) / FIT_MM), 0.0)
+    inside = np.clip(-end * (heights - join), 0.0, FIT_MM)
+    return 0.5 * (1.0 + np.cos(np.pi * inside / FIT_MM))
 
 
 def _pull_in(points: np.ndarray, solid: trimesh.Trimesh, margin: float = CLEARANCE_MM) -> np.ndarray:
@@ -182,20 +183,6 @@ def _pull_in(points: np.ndarray, solid: trimesh.Trimesh, margin: float = CLEARAN
     move = ~solid.contains(points) | (distance < margin)
     points[move] = closest[move] - margin * solid.face_normals[triangle[move]]
     return points
-
-
-def _weights(heights: np.ndarray, join: float, end: int, matched: bool) -> np.ndarray:
-    """How far a later step may move the vertices of a model's piece: not at all where it meets the segmented
-    outline edge to edge, fully :data:`FIT_MM` beyond; fully everywhere where the outlines were not matched.
-
-    Examples
-    --------
-    >>> _weights(np.array([-30.0, -42.0, -60.0]), -38.0, -1, True).tolist()
-    [0.0, 0.5, 1.0]
-    """
-    if not matched:
-        return np.ones(len(heights))
-    return np.clip(end * (heights - join) / FIT_MM, 0.0, 1.0)
 
 
 def push_out(points: np.ndarray, solids, margin: float = CLEARANCE_MM) -> np.ndarray:

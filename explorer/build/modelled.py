@@ -18,7 +18,7 @@ from explorer.build import courses
 from explorer.build.capsule import posterior_capsule
 from explorer.build.clearance import keep_clear, keep_surface_clear, lay_on
 from explorer.build.cleft import cleft_sac
-from explorer.build.contacts import GASTROCNEMIUS_JOIN_Z, MERGE_BELOW
+from explorer.build.contacts import BLENDS, GASTROCNEMIUS_JOIN_Z, MERGE_BELOW
 from explorer.build.continuation import FADE_MM, INSET_MM, TUCK_MM, Join, continue_structure, cut_ends, push_out
 from explorer.build.landmarks import Landmark, back_of
 from explorer.build.leg_axes import nearest_outline_points, section_centre
@@ -230,13 +230,13 @@ class SoftTissueBuilder:
         """The posterior oblique and oblique popliteal ligaments, laid on the capsule they strengthen (built
         once the capsule is)."""
         L = self.L
-        band = "flat band laid on the posterior capsule"
+        band = "flat band sunk half into the posterior capsule, which it thickens"
         surfaces = [self.built["posterior_joint_capsule"].mesh]
         start = L["medial_epicondyle"] + [3.0, -9.0, 6.0]
         corner = np.array([L["posteromedial_tibia"][0] - 2.0, L["posteromedial_tibia"][1] + 1.0, 0.0])
         self._ligament("posterior_oblique_ligament", "femur", self._snap("femur", start), "tibia",
                        L["posteromedial_tibia"], via=[corner], width=10.0, thickness=2.0, hint=(0, 1, 0),
-                       landmarks=("medial_epicondyle", "posteromedial_tibia"), lie_on=surfaces,
+                       landmarks=("medial_epicondyle", "posteromedial_tibia"), lie_on=surfaces, sunk=True,
                        construction=f"{band}, from behind and above the medial epicondyle (adductor tubercle region) "
                                     "obliquely over the posteromedial joint corner to the posteromedial tibia")
         medial_end = self._semimembranosus_insertion()
@@ -244,7 +244,7 @@ class SoftTissueBuilder:
         middle = np.array([0.0, self._back(8.0) - 3.0, 6.0])
         self._ligament("oblique_popliteal_ligament", "tibia", self._snap("tibia", medial_end), "femur",
                        self._snap("femur", lateral_end), via=[middle], width=9.0, thickness=2.0, hint=(0, 0, 1),
-                       lie_on=surfaces,
+                       lie_on=surfaces, sunk=True,
                        landmarks=("lateral_condyle_back", "semimem-P2_r"),
                        construction=f"{band}, from the semimembranosus insertion on the posteromedial tibia "
                                     "upward and laterally across the back of the joint capsule to the back of the "
@@ -270,8 +270,11 @@ class SoftTissueBuilder:
 
     def _ligament(self, structure_id, start_bone, start, end_bone, end, width, thickness, landmarks, construction,
                   via=(), twist=0.0, hint=(1, 0, 0), sizes=None, cruciate=False, embed=(0.0, 0.0),
-                  lie_on: list[trimesh.Trimesh] | None = None) -> Modelled:
+                  lie_on: list[trimesh.Trimesh] | None = None, sunk: bool = False) -> Modelled:
         """A band from ``start`` to ``end`` (attachment centres), ``width`` constant or (start, end), mm.
+
+        ``lie_on``: surfaces the band is laid on, 0.5 mm clear of them, or (``sunk``) half into them, as a
+        thickening of the capsule is.
 
         ``embed`` (mm at the start and at the end): the band's course within this distance of an
         attachment lies on its bone and is left where it is by the clearance step, and the band runs
@@ -287,7 +290,7 @@ class SoftTissueBuilder:
         width_axes = None
         if lie_on:
             path = keep_clear(path, thickness / 2, self.bone_list + self.joint_solids, margin=3.0, fixed=(0, samples - 1))
-            path, surface_normals = lay_on(path, lie_on, thickness / 2 + 0.5, fixed=(0, samples - 1))
+            path, surface_normals = lay_on(path, lie_on, 0.0 if sunk else thickness / 2 + 0.5, fixed=(0, samples - 1))
             # Neighbouring triangles' normals differ: a running mean over 7 points keeps the band from fluttering.
             padded = np.pad(surface_normals, ((3, 3), (0, 0)), mode="edge")
             smoothed = np.stack([np.convolve(padded[:, axis], np.full(7, 1.0 / 7.0), mode="valid") for axis in range(3)], axis=1)
@@ -393,14 +396,16 @@ class SoftTissueBuilder:
                      sizes="belly up to 64 x 28 mm across, for a volume within the scene near the published whole "
                            "muscle's lower bound (a third of the muscle lies below the scene): " + SIZE_SOURCES["soleus_volume"][1])
         plantaris_origin = self._snap("femur", L["lateral_condyle_back"] + [-4.0, 0.0, 24.0])
-        self._muscle("plantaris", [plantaris_origin, [16.0, self._back(-10.0) - 18.0, -10.0],
+        # Its belly lies on the back of the popliteus, deep to the lateral gastrocnemius head.
+        self._muscle("plantaris", [plantaris_origin, [16.0, self._behind("popliteus", 16.0, -10.0) - 5.5, -10.0],
                                    [3.0, tb(-70.0) - 29.5, -70.0], [-5.0, tb(-150.0) - 29.5, -150.0],
                                    [-8.0, tb(-245.0) - 26.0, -245.0]],
                      widths=[(0.0, 8.0), (0.2, 14.0), (0.32, 4.0), (1.0, 3.0)],
                      thickness=[(0.0, 6.0), (0.2, 9.0), (0.32, 3.0), (1.0, 2.0)],
-                     landmarks=("lateral_condyle_back", "tibia posterior surface"), out_of_joint=True,
-                     construction="small belly from the femur just above the lateral gastrocnemius head, then a long thin "
-                                  "tendon running down and medially between the gastrocnemius and the soleus")
+                     landmarks=("lateral_condyle_back", "tibia posterior surface"), out_of_joint=True, held=(1,),
+                     construction="small belly from the femur just above the lateral gastrocnemius head, on the back of "
+                                  "the popliteus deep to the lateral head, then a long thin tendon running down and "
+                                  "medially between the gastrocnemius and the soleus")
         # Widest and thickest cross-section (mm) of each head's belly: 14 and 7 cm2, for the published volumes.
         for side, sign, site, lead, deep in (("medial", -1, "gasmed-P1_r", 56.0, 32.0), ("lateral", 1, "gaslat-P1_r", 36.0, 24.0)):
             origin = self._exit_backwards("femur", S[site] + [0.0, 0.0, -22.0])
@@ -420,35 +425,44 @@ class SoftTissueBuilder:
                                + SIZE_SOURCES[f"gastrocnemius_{side}_head_volume"][1])
 
     def _muscle(self, structure_id, controls, widths, thickness, landmarks, construction, hint=(1, 0, 0),
-                sizes=None, out_of_joint: bool = False) -> Modelled:
+                sizes=None, out_of_joint: bool = False, held: tuple[int, ...] = ()) -> Modelled:
+        """A muscle swept along ``controls``, kept clear of the bones and the muscles built before it; the
+        path keeps passing through the controls whose indices are in ``held``."""
         if self._use_given(structure_id):
             return self.given[structure_id]
         samples = 70
         path = smooth_path(np.asarray(controls, dtype=float), samples)
+        fixed = (samples - 1, *(int(np.argmin(np.linalg.norm(path - controls[i], axis=1))) for i in held))
         arc = np.linspace(0.0, 1.0, samples)
         width = np.interp(arc, *zip(*widths))
         depth = np.interp(arc, *zip(*thickness))
-        path = keep_clear(path, depth / 2, self.bone_list, margin=0.5, fixed=(samples - 1,))
+        path = keep_clear(path, depth / 2, self.bone_list, margin=0.5, fixed=fixed)
         # A model continuing a segmented muscle is instead pushed out of its neighbours once joined (_add).
         earlier = [] if structure_id in self.given else [
             (item.mesh, self._merges_below(structure_id, item.id))
-            for item in self.built.values() if item.kind == "muscle"]
+            for item in self.built.values() if item.kind == "muscle" and not _blend(structure_id, item.id)]
         assumptions = "cross-sections are ellipses interpolated along the path; the muscle's far end is cut where the scene ends"
         if earlier:
             def surface(line):
                 return sweep(line, width, depth, normal_hint=hint, sides=18)
 
             for _ in range(3):
-                path = keep_surface_clear(path, surface, 18, earlier, margin=0.3, fixed=(samples - 1,))
-                path = keep_clear(path, depth / 2, self.bone_list, margin=0.5, fixed=(samples - 1,))
-            path = keep_surface_clear(path, surface, 18, earlier, margin=0.3, fixed=(samples - 1,))
+                path = keep_surface_clear(path, surface, 18, earlier, margin=0.3, fixed=fixed)
+                path = keep_clear(path, depth / 2, self.bone_list, margin=0.5, fixed=fixed)
+            path = keep_surface_clear(path, surface, 18, earlier, margin=0.3, fixed=fixed)
             if out_of_joint:
                 # Pushed clear of its neighbours, a slip of a muscle with no room may be pushed into the joint.
-                path = keep_clear(path, depth / 2, self.bone_list + self.joint_solids, margin=0.5, fixed=(samples - 1,))
+                path = keep_clear(path, depth / 2, self.bone_list + self.joint_solids, margin=0.5, fixed=fixed)
                 assumptions += "; last, its course kept out of the joint (cartilage and menisci)"
             assumptions += ("; its surface is pushed clear of the muscles built before it (" +
-                            ", ".join(item.id.replace("_", " ") for item in self.built.values() if item.kind == "muscle") +
+                            ", ".join(item.id.replace("_", " ") for item in self.built.values() if item.kind == "muscle"
+                                      and not _blend(structure_id, item.id)) +
                             "), so that neighbours touch without passing through each other")
+            blended = [item.id.replace("_", " ") for item in self.built.values()
+                       if item.kind == "muscle" and _blend(structure_id, item.id)]
+            if blended:
+                assumptions += (f"; it is not pushed out of the {', '.join(blended)}, which it arises with and lies "
+                                "against (a segmentation at 1 mm slices does not separate the two)")
             if structure_id == "gastrocnemius_lateral_head":
                 assumptions += (f", except that the two gastrocnemius heads may merge below {GASTROCNEMIUS_JOIN_Z:g} mm, "
                                 "where they form one belly")
@@ -468,7 +482,7 @@ class SoftTissueBuilder:
                 vertices = np.array(item.mesh.vertices)
                 weights = item.move_weights()
                 for other in muscles:
-                    if other.id == item.id:
+                    if other.id == item.id or _blend(item.id, other.id):
                         continue
                     held = np.flatnonzero((weights > 0.0) & (vertices[:, 2] > self._merges_below(item.id, other.id)))
                     vertices[held] += weights[held, None] * (push_out(vertices[held], [other.mesh]) - vertices[held])
@@ -477,6 +491,12 @@ class SoftTissueBuilder:
             if item is not self.given.get(item.id):
                 item.assumptions += ("; last, what still reached into a neighbouring muscle was moved onto its "
                                      "surface (0.3 mm outside)")
+
+    def _behind(self, structure_id: str, x: float, z: float, reach: float = 6.0) -> float:
+        """Most posterior y (mm) of the built ``structure_id`` within ``reach`` of ``x`` and ``z``."""
+        vertices = self.built[structure_id].mesh.vertices
+        near = (np.abs(vertices[:, 0] - x) < reach) & (np.abs(vertices[:, 2] - z) < reach)
+        return float(vertices[near, 1].min())
 
     def _muscles(self, *structure_ids: str) -> list[trimesh.Trimesh]:
         """The meshes of those of ``structure_ids`` built so far."""
@@ -947,3 +967,9 @@ def _run_on(path: np.ndarray, widths: np.ndarray, embed) -> tuple[np.ndarray, np
             parts.append(beyond)
             part_widths.append(closing)
     return np.vstack(parts), np.concatenate(part_widths)
+
+
+def _blend(structure_id: str, other_id: str) -> bool:
+    """Whether two muscles blend (the plantaris and the lateral gastrocnemius head): neither is pushed out of
+    the other."""
+    return frozenset((structure_id, other_id)) in BLENDS

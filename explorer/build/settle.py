@@ -3,12 +3,13 @@
 Structures built apart (a model beside a segmented structure, or two models swept along their own
 paths) may still pass through each other by a few millimetres. Each such overlap is undone by moving
 one of the two. A nerve, vessel or ligament is moved out of what it runs into, locally as a whole, so
-that its cross-section keeps its shape; a muscle that something fixed runs into is dented round it, as
-a nerve or vessel lies in a groove of the muscle beside it. What the rules of
+that its cross-section keeps its shape, and a muscle in its way gives way to it; a muscle that
+something fixed runs into is dented round it, as a nerve or vessel lies in a groove of the muscle
+beside it. What the rules of
 :mod:`explorer.build.contacts` allow is left as it is. A structure's share of each move is its weight:
-0 for what is segmented (it never moves), 1 for what is modelled, and for a segmented structure
-continued by its model, rising from 0 at the join to 1 a few millimetres beyond it (see
-:func:`explorer.build.continuation.continue_structure`).
+0 for what is segmented (it never moves), 1 for what is modelled; a segmented structure continued by
+its model moves fully at the join, so that the join stays closed, less and less up to 8 mm inside the
+segmented part and not beyond (see :func:`explorer.build.continuation.continue_structure`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ MOVED_WHOLE = frozenset({"nerves", "vessels", "ligaments"})
 YIELD_ORDER = {"posterior_joint_capsule": -1, "nerves": 0, "vessels": 1, "bursae": 2, "ligaments": 2, "fat_pads": 3,
                "muscles": 3}
 #: Rounds of finding overlaps and moving, and moves per pair in a round.
-ROUNDS, STEPS = 4, 6
+ROUNDS, STEPS = 8, 6
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,9 @@ def settle(meshes: dict[str, trimesh.Trimesh], weights: dict[str, np.ndarray], g
                 continue
             tried.add(pair)
             for plan in _plans(overlap, meshes, weights, groups):
-                move = _try(*plan, meshes, weights, groups, may_overlap)
-                if move is not None:
-                    moves.append(move)
+                kept_moves = _try(*plan, meshes, weights, groups, may_overlap)
+                if kept_moves:
+                    moves.extend(kept_moves)
                     kept += 1
                     break
         if not kept:
@@ -107,11 +108,12 @@ def _rank(structure_id: str, groups: dict[str, str]) -> int:
     return YIELD_ORDER.get(structure_id, YIELD_ORDER.get(groups[structure_id], 2))
 
 
-def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_overlap) -> Move | None:
+def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_overlap) -> list[Move]:
     """Move ``moved`` out of ``other`` (or dent it round ``other``), then dent it round what of ``other`` is
-    still inside it (or move it out of ``other``); undo it all unless it leaves ``moved`` less deep in the
-    structures round what moved: the sum of the squares of how far each pair's deepest point lies beyond
-    :data:`TARGET_MM` must fall."""
+    still inside it (or move it out of ``other``); a nerve, vessel or ligament so moved then dents the
+    muscles it now runs into, where they may give way. Undo it all unless it leaves ``moved`` less deep in
+    the structures round what moved: the sum of the squares of how far each pair's deepest point lies
+    beyond :data:`TARGET_MM` must fall. Returns the moves kept (none if undone)."""
     mesh = meshes[moved]
     kept = mesh.vertices.copy()
     above = MERGE_BELOW.get(frozenset((moved, other)), -np.inf)
@@ -121,7 +123,7 @@ def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_over
     shifted = np.linalg.norm(mesh.vertices - kept, axis=1) > 1e-6
     if largest == 0.0 or not shifted.any():
         mesh.vertices = kept
-        return None
+        return []
     region = np.vstack([kept[shifted], mesh.vertices[shifted]])
     low, high = region.min(axis=0) - 1.0, region.max(axis=0) + 1.0
     near = {name: m for name, m in meshes.items()
@@ -138,12 +140,24 @@ def _try(moved: str, other: str, dented: bool, meshes, weights, groups, may_over
                          within=(low, high))
         return sum((o.depth_mm - TARGET_MM) ** 2 for o in found)
 
-    after, moved_vertices = excess(), mesh.vertices.copy()
-    mesh.vertices = kept
+    moves = [Move(moved, other, dented, largest)]
+    given_way = {}
+    for name, muscle in near.items() if groups[moved] in MOVED_WHOLE else ():
+        if groups[name] == "muscles" and not may_overlap(moved, name) and weights[name].any():
+            given_way[name] = muscle.vertices.copy()
+            depth = _dent(muscle, weights[name], mesh, MERGE_BELOW.get(frozenset((moved, name)), -np.inf))
+            if depth > 0.0:
+                moves.append(Move(name, moved, True, depth))
+    after = excess()
+    states = [(mesh, kept, mesh.vertices.copy())] + [(near[name], before, near[name].vertices.copy())
+                                                     for name, before in given_way.items()]
+    for changed, before, _ in states:
+        changed.vertices = before
     if after > excess() - 0.01:
-        return None
-    mesh.vertices = moved_vertices
-    return Move(moved, other, dented, largest)
+        return []
+    for changed, _, now in states:
+        changed.vertices = now
+    return moves
 
 
 def follow(points: np.ndarray, before: np.ndarray, after: np.ndarray, count: int = 8) -> np.ndarray:
