@@ -102,7 +102,7 @@ def build_spl(spl_dir: Path, leg_data_dir: Path, out_dir: Path,
     Examples
     --------
     ``build_spl(Path("../shared/data/spl-knee-atlas"), Path("../shared/data"), geometry_set("spl").folder)``
-    builds the set in about three minutes on two cores.
+    builds the set in about four and a half minutes on two cores.
     """
     started = time.monotonic()
     atlas_files = spl_sources.verify(spl_dir)
