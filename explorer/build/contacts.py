@@ -42,9 +42,10 @@ INTRAMUSCULAR = {"gastrocnemius_veins": frozenset({"gastrocnemius_medial_head", 
 #: (so it meets the posterior cruciate ligament where the capsule does), and the plantaris and the
 #: lateral gastrocnemius head arise in part from it; the posterior oblique ligament thickens the
 #: capsule at the back of the medial side, where the posterior fibres of the superficial medial collateral
-#: ligament blend into it (the second and third layers of the medial side merge there). The plantaris belly lies against the deep surface of the lateral
-#: gastrocnemius head, arising with it; a segmentation at 1 mm slices does not separate the two (the SPL
-#: atlas's lateral head label holds the plantaris), so neither is pushed out of the other.
+#: ligament blend into it (the second and third layers of the medial side merge there). The plantaris
+#: belly lies against the deep surface of the lateral gastrocnemius head, arising with it; a segmentation
+#: at 1 mm slices does not separate the two (the SPL atlas's lateral head label holds the plantaris), so
+#: neither is pushed out of the other.
 BLENDS = frozenset(frozenset(pair) for pair in (
     ("posterior_joint_capsule", "gastrocnemius_medial_head"), ("posterior_joint_capsule", "gastrocnemius_lateral_head"),
     ("posterior_joint_capsule", "plantaris"), ("posterior_joint_capsule", "popliteus"),
