@@ -396,13 +396,15 @@ class SoftTissueBuilder:
                      sizes="belly up to 64 x 28 mm across, for a volume within the scene near the published whole "
                            "muscle's lower bound (a third of the muscle lies below the scene): " + SIZE_SOURCES["soleus_volume"][1])
         plantaris_origin = self._snap("femur", L["lateral_condyle_back"] + [-4.0, 0.0, 24.0])
-        # Its belly lies on the back of the popliteus, deep to the lateral gastrocnemius head.
+        # Its belly lies on the back of the popliteus, deep to the lateral gastrocnemius head; its tendon on the
+        # back of the soleus, between it and the gastrocnemius.
         self._muscle("plantaris", [plantaris_origin, [16.0, self._behind("popliteus", 16.0, -10.0) - 5.5, -10.0],
-                                   [3.0, tb(-70.0) - 29.5, -70.0], [-5.0, tb(-150.0) - 29.5, -150.0],
-                                   [-8.0, tb(-245.0) - 26.0, -245.0]],
+                                   [8.0, self._behind("soleus", 8.0, -40.0) - 2.5, -40.0],
+                                   [3.0, self._behind("soleus", 3.0, -70.0) - 2.5, -70.0],
+                                   [-5.0, tb(-150.0) - 29.5, -150.0], [-8.0, tb(-245.0) - 26.0, -245.0]],
                      widths=[(0.0, 8.0), (0.2, 14.0), (0.32, 4.0), (1.0, 3.0)],
                      thickness=[(0.0, 6.0), (0.2, 9.0), (0.32, 3.0), (1.0, 2.0)],
-                     landmarks=("lateral_condyle_back", "tibia posterior surface"), out_of_joint=True, held=(1,),
+                     landmarks=("lateral_condyle_back", "tibia posterior surface"), out_of_joint=True, held=(1, 2, 3),
                      construction="small belly from the femur just above the lateral gastrocnemius head, on the back of "
                                   "the popliteus deep to the lateral head, then a long thin tendon running down and "
                                   "medially between the gastrocnemius and the soleus")
