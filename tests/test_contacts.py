@@ -14,6 +14,7 @@ from anatomy_sets import MeshSet, over_sets
 from explorer.atlas import load_atlas
 from explorer.build.contacts import Part, overlaps, reason_to_overlap
 
+
 def parts_of(g: MeshSet) -> dict[str, Part]:
     atlas = load_atlas(meshes=False, geometry=g.name)
     return {s.id: Part(s.id, s.group, s.parent, s.pathology) for s in atlas.structures.values() if s.mesh_file}
