@@ -398,9 +398,10 @@ class SoftTissueBuilder:
         plantaris_origin = self._snap("femur", L["lateral_condyle_back"] + [-4.0, 0.0, 24.0])
         # Its belly lies on the back of the popliteus, deep to the lateral gastrocnemius head; its tendon on the
         # back of the soleus, between it and the gastrocnemius.
-        self._muscle("plantaris", [plantaris_origin, [16.0, self._behind("popliteus", 16.0, -10.0) - 5.5, -10.0],
-                                   [8.0, self._behind("soleus", 8.0, -40.0) - 2.5, -40.0],
-                                   [3.0, self._behind("soleus", 3.0, -70.0) - 2.5, -70.0],
+        popliteus, soleus = self.built["popliteus"].mesh, self.built["soleus"].mesh
+        self._muscle("plantaris", [plantaris_origin, [16.0, back_of(popliteus, -10.0, (10.0, 22.0), 6.0) - 5.5, -10.0],
+                                   [8.0, back_of(soleus, -40.0, (2.0, 14.0), 6.0) - 2.5, -40.0],
+                                   [3.0, back_of(soleus, -70.0, (-3.0, 9.0), 6.0) - 2.5, -70.0],
                                    [-5.0, tb(-150.0) - 29.5, -150.0], [-8.0, tb(-245.0) - 26.0, -245.0]],
                      widths=[(0.0, 8.0), (0.2, 14.0), (0.32, 4.0), (1.0, 3.0)],
                      thickness=[(0.0, 6.0), (0.2, 9.0), (0.32, 3.0), (1.0, 2.0)],
@@ -493,12 +494,6 @@ class SoftTissueBuilder:
             if item is not self.given.get(item.id):
                 item.assumptions += ("; last, what still reached into a neighbouring muscle was moved onto its "
                                      "surface (0.3 mm outside)")
-
-    def _behind(self, structure_id: str, x: float, z: float, reach: float = 6.0) -> float:
-        """Most posterior y (mm) of the built ``structure_id`` within ``reach`` of ``x`` and ``z``."""
-        vertices = self.built[structure_id].mesh.vertices
-        near = (np.abs(vertices[:, 0] - x) < reach) & (np.abs(vertices[:, 2] - z) < reach)
-        return float(vertices[near, 1].min())
 
     def _muscles(self, *structure_ids: str) -> list[trimesh.Trimesh]:
         """The meshes of those of ``structure_ids`` built so far."""
