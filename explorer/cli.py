@@ -110,9 +110,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true", help="replace the output if it exists")
     export.set_defaults(run=_export)
 
-    serve = commands.add_parser("serve", parents=[choose], help="start the explorer in the browser and print its URL",
-                                description="Serve the explorer on localhost and print its URL.")
-    serve.add_argument("--port", type=int, default=5006, help="port to listen on (default 5006)")
+    serve = commands.add_parser(
+        "serve", parents=[choose], help="start the explorer in the browser and print its URL",
+        description="Serve the explorer and print its URL. It listens on this machine only, unless --address "
+                    "names another address; then --allow-origin must name the host(s) students open it at.")
+    serve.add_argument("--port", type=int, default=5006, help="port to listen on (default 5006; 0 picks a free one)")
+    serve.add_argument("--address", default="localhost",
+                       help="address to listen on (default localhost; 0.0.0.0 for every network interface)")
+    serve.add_argument("--allow-origin", dest="allow_origins", nargs="+", default=[], metavar="ORIGIN",
+                       help="host, host:port or https://host that students open the explorer at; requests "
+                            "naming any other host or page origin are refused")
+    serve.add_argument("--processes", type=int, default=1,
+                       help="server processes sharing the port (default 1); behind a proxy, use sticky sessions")
     serve.add_argument("--show", action="store_true", help="also open a browser tab")
     serve.set_defaults(run=_serve)
     return parser
@@ -301,9 +310,12 @@ def _export(args) -> int:
 
 
 def _serve(args) -> int:
-    from explorer.app import serve
+    from explorer.app.server import ServeOptions, serve
 
-    serve(load_atlas(args.root, geometry=args.geometry), port=args.port, show=args.show)
+    options = ServeOptions(port=args.port, address=args.address, allow_origins=tuple(args.allow_origins),
+                           processes=args.processes)
+    options.check()
+    serve(load_atlas(args.root, geometry=args.geometry), options, show=args.show)
     return 0
 
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import socket
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -33,35 +30,13 @@ expect = sync_api.expect
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("localhost", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(atlas):
-    import panel as pn
+    from explorer.app.server import BackgroundServer, ServeOptions
 
-    from explorer.app.meshdata import pack_meshes
-    from explorer.app.server import app_routes, mesh_route
-
-    port = _free_port()
-    meshes = pack_meshes(atlas)
-    thread = pn.serve(app_routes(atlas, meshes), extra_patterns=[mesh_route(meshes)], port=port, address="localhost",
-                      threaded=True, show=False, title="Knee explorer", websocket_origin=[f"localhost:{port}"])
-    url = f"http://localhost:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "credits", timeout=30).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    yield url
-    thread.stop()
+    running = BackgroundServer(atlas, ServeOptions(port=0))
+    yield running.url
+    running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -200,10 +175,16 @@ def test_a_shared_link_restores_the_view(open_app, atlas):
     expect(page.locator("button.name[data-structure=tibia]")).to_have_attribute("aria-pressed", "true")
 
 
-def test_a_hostile_link_shows_the_default_view_and_a_notice(open_app):
-    page = open_app("?sel=%3Cscript%3Ealert(1)%3C/script%3E&cam=zzz")
-    expect(page.locator(".knee-notice")).to_contain_text("could not be restored")
+@pytest.mark.parametrize("query, reason", [
+    ("?sel=%3Cscript%3Ealert(1)%3C/script%3E&cam=zzz", "malformed structure id"),
+    ("?sel=" + "1" * 4301, "it could not be read"),
+    ("?sel=" + "a" * 70_000, "it is too long"),
+])
+def test_a_hostile_link_shows_the_default_view_and_a_notice_and_leaves_the_address_bar(open_app, query, reason):
+    page = open_app(query)
+    expect(page.locator(".knee-notice")).to_contain_text(f"could not be restored ({reason})")
     expect(page.get_by_role("checkbox", name="Show Femur")).to_be_checked()
+    page.wait_for_function("() => location.search === ''")  # Copy link now copies what is shown
 
 
 def test_keyboard_selects_from_the_tree_with_visible_focus(open_app):

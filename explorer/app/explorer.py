@@ -16,12 +16,13 @@ from html import escape
 import numpy as np
 import panel as pn
 import param
+from panel.io.state import set_curdoc
 
 from explorer.app.canvas import KneeCanvas
 from explorer.app.info import WELCOME, cause_html, related_structures, structure_html
 from explorer.app.links import LinkList
 from explorer.app.meshdata import MeshData, pack_meshes
-from explorer.app.state import CLIP_RANGE_MM, ViewState, decode, encode
+from explorer.app.state import CLIP_RANGE_MM, ViewState, checked_camera, decode, encode
 from explorer.app.tree import StructureTree, tree_data
 from explorer.appearance import appearance, cause_structures, cut_plane, default_visible
 from explorer.atlas import Atlas
@@ -63,6 +64,9 @@ class KneeExplorerApp(pn.viewable.Viewer):
         The page's query arguments (``pn.state.session_args``) to restore a shared view from.
     meshes
         The packed meshes, shared by all sessions (packed from ``atlas`` if not given).
+    document
+        The served session's document: changes that arrive together (a burst of clicks) are then
+        drawn once, on the next tick. Without it (a notebook, a test) every change is drawn at once.
 
     Examples
     --------
@@ -86,16 +90,25 @@ class KneeExplorerApp(pn.viewable.Viewer):
     camera = param.Dict(default=named_camera("anterior"), doc="{'position', 'focalPoint', 'viewUp'} in mm.")
     notice = param.String(default="", doc="A message for the user (bad link, unknown id).")
 
-    def __init__(self, atlas: Atlas, query: dict | None = None, meshes: MeshData | None = None, **params):
+    def __init__(self, atlas: Atlas, query: dict | None = None, meshes: MeshData | None = None, document=None,
+                 **params):
         super().__init__(**params)
+        self._document = document
+        self._location = pn.state.location if document is not None else None
         self.atlas = atlas
         self.meshes = meshes if meshes is not None else pack_meshes(atlas)
         self.default_visible = default_visible(atlas)
+        self._drawable = {sid for sid, s in atlas.structures.items() if s.mesh is not None}
+        self._apply_scheduled = False
         self._restoring = True
         self._build_widgets()
         self._restore(decode(query or {}, atlas))
         self._restoring = False
-        self._apply()
+        self._apply_now()
+        if self._location is not None:
+            # The page reports its address once it connects: it must show the link of what is shown, not a
+            # link that was refused.
+            self._location.param.watch(lambda _event: self._update_location(), "search")
 
     # state ---------------------------------------------------------------------------
     def _restore(self, state: ViewState) -> None:
@@ -135,6 +148,23 @@ class KneeExplorerApp(pn.viewable.Viewer):
                    watch=True)
     def _apply(self) -> None:
         if self._restoring:
+            return
+        if self._document is None:
+            self._apply_now()
+        elif not self._apply_scheduled:
+            self._apply_scheduled = True
+            self._document.add_next_tick_callback(self._apply_in_session)
+
+    def _apply_in_session(self) -> None:
+        with set_curdoc(self._document):
+            self._apply_now()
+
+    def _apply_now(self) -> None:
+        self._apply_scheduled = False
+        unknown = [sid for sid in self.visible if not isinstance(sid, str) or sid not in self._drawable]
+        if unknown:
+            self.notice = f"There is no structure with the id {str(unknown[0])[:64]!r} to show."
+            self.visible = [sid for sid in self.visible if sid not in unknown]
             return
         for name, known in (("selected", self.atlas.structures), ("cause", self.atlas.causes)):
             value = getattr(self, name)
@@ -201,18 +231,17 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self._update_location()
 
     def _on_browser_camera(self, event) -> None:
-        camera = event.new or {}
         try:
-            moved = {key: [float(v) for v in camera[key]][:3] for key in ("position", "focalPoint", "viewUp")}
-        except (KeyError, TypeError, ValueError):
+            moved = checked_camera(event.new)
+        except ValueError:
+            self.canvas.camera = dict(self.camera)
             return
-        if all(len(v) == 3 and all(np.isfinite(v)) for v in moved.values()) and moved != self.camera:
+        if moved != self.camera:
             self.camera = moved
 
     def _update_location(self) -> None:
-        location = pn.state.location
-        if location is not None and not self._restoring:
-            location.search = self.link_query()
+        if self._location is not None and not self._restoring:
+            self._location.search = self.link_query()
 
     # widgets -------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -220,8 +249,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
                                  sizing_mode="stretch_both", min_height=420)
         self.canvas.param.watch(self._on_browser_camera, "camera")
         self.tree = StructureTree(groups=tree_data(self.atlas), sizing_mode="stretch_width")
-        self.tree.param.watch(lambda e: setattr(self, "visible", list(e.new)), "shown")
-        self.tree.param.watch(lambda e: setattr(self, "selected", e.new), "selected")
+        self.tree.param.watch(self._on_tree_shown, "shown")
+        self.tree.param.watch(lambda e: setattr(self, "selected", e.new if isinstance(e.new, str) else ""), "selected")
         self.search = pn.widgets.TextInput(label="Search structures", placeholder="name or alias, e.g. shin bone",
                                            sizing_mode="stretch_width")
         self.search.param.watch(self._on_search, "value_input")
@@ -275,6 +304,10 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.download_button = pn.widgets.FileDownload(
             callback=self._saved_view_file, filename="knee-view.json", label="Download this view",
             description="A saved view file for knee-explorer export and notebooks", embed=False)
+
+    def _on_tree_shown(self, event) -> None:
+        shown = event.new if isinstance(event.new, list) else []
+        self.visible = list(dict.fromkeys(sid if isinstance(sid, str) else repr(sid) for sid in shown))
 
     def _on_search(self, event) -> None:
         query = (event.new or "").strip()

@@ -4,6 +4,7 @@ The query holds ``show`` (visible structure ids, comma-separated), ``sel`` (sele
 ``cause`` (pain cause), ``cam`` (camera position, focal point and up vector: nine numbers),
 ``op`` (group opacities, ``bones:0.4,muscles:0.2``), ``xray=1`` (ghost all but the selection),
 ``clip`` (a cutting plane: axis ``x``, ``y`` or ``z`` and position in mm, ``y:10``) and ``labels=1``.
+``refused`` is the server's: it sent the browser here instead of to a link it would not read.
 Absent keys mean the default. Anything malformed or unknown makes :func:`decode` return the
 default state with a notice, never an exception.
 """
@@ -15,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+import numpy as np
+
 from explorer.atlas import Atlas
 
 _ID = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -22,6 +25,8 @@ _MAX_VALUE = 8000
 KEYS = ("show", "sel", "cause", "cam", "op", "xray", "clip", "labels")
 CLIP_AXES = "xyz"
 CLIP_RANGE_MM = 80.0
+#: What ``refused=`` means in a link the server redirected to, as the notice says it.
+REFUSED_LINKS = {"long": "it is too long", "unreadable": "it could not be read"}
 
 
 @dataclass
@@ -85,13 +90,16 @@ def decode(query: dict, atlas: Atlas) -> ViewState:
     ('', True)
     """
     try:
+        refused = _value(query, "refused")
+        if refused is not None:
+            raise InvalidViewError(REFUSED_LINKS.get(refused, "it could not be read"))
         return _decode(query, atlas)
-    except _Invalid as problem:
+    except InvalidViewError as problem:
         return ViewState(notices=[f"This link could not be restored ({problem}); showing the default view."])
 
 
-class _Invalid(ValueError):
-    pass
+class InvalidViewError(ValueError):
+    """A link, or what the page sent, asks for a view that cannot be shown."""
 
 
 def _value(query: dict, key: str) -> str | None:
@@ -100,23 +108,23 @@ def _value(query: dict, key: str) -> str | None:
         return None
     if isinstance(raw, (list, tuple)):
         if len(raw) != 1:
-            raise _Invalid(f"'{key}' is given {len(raw)} times")
+            raise InvalidViewError(f"'{key}' is given {len(raw)} times")
         raw = raw[0]
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise _Invalid(f"'{key}' is not text") from None
+            raise InvalidViewError(f"'{key}' is not text") from None
     if not isinstance(raw, str) or len(raw) > _MAX_VALUE:
-        raise _Invalid(f"'{key}' is too long or not text")
+        raise InvalidViewError(f"'{key}' is too long or not text")
     return raw
 
 
 def _known_id(value: str, known, what: str) -> str:
     if not _ID.match(value):
-        raise _Invalid(f"malformed {what} id")
+        raise InvalidViewError(f"malformed {what} id")
     if value not in known:
-        raise _Invalid(f"unknown {what} '{value}'")
+        raise InvalidViewError(f"unknown {what} '{value}'")
     return value
 
 
@@ -135,16 +143,10 @@ def _decode(query: dict, atlas: Atlas) -> ViewState:
         state.cause = _known_id(cause, atlas.causes, "pain cause")
     camera = _value(query, "cam")
     if camera:
-        try:
-            numbers = [float(v) for v in camera.split(",")]
-        except ValueError:
-            raise _Invalid("malformed camera") from None
-        if len(numbers) != 9 or not all(math.isfinite(v) and abs(v) < 1e5 for v in numbers):
-            raise _Invalid("malformed camera")
-        position, focal, up = numbers[:3], numbers[3:6], numbers[6:]
-        if math.dist(position, focal) < 1e-3 or math.hypot(*up) < 1e-6:
-            raise _Invalid("degenerate camera")
-        state.camera = {"position": position, "focalPoint": focal, "viewUp": up}
+        numbers = camera.split(",")
+        if len(numbers) != 9:
+            raise InvalidViewError("malformed camera")
+        state.camera = checked_camera({"position": numbers[:3], "focalPoint": numbers[3:6], "viewUp": numbers[6:]})
     opacity = _value(query, "op")
     if opacity:
         for item in opacity.split(","):
@@ -156,24 +158,52 @@ def _decode(query: dict, atlas: Atlas) -> ViewState:
     if clip:
         axis, _, position = clip.partition(":")
         if axis not in CLIP_AXES or len(axis) != 1:
-            raise _Invalid("malformed cutting plane")
+            raise InvalidViewError("malformed cutting plane")
         state.clip = (axis, _number(position, -CLIP_RANGE_MM, CLIP_RANGE_MM, "cutting plane"))
     state.labels = _flag(query, "labels")
     return state
+
+
+def checked_camera(camera) -> dict:
+    """A camera as a link or the page gives it, as floats; ValueError unless it is one the view can show.
+
+    Each of ``position``, ``focalPoint`` and ``viewUp`` must be three finite numbers under 1e5 mm; the
+    camera must look somewhere, and its up vector must not be zero or along the line of sight.
+
+    Examples
+    --------
+    >>> checked_camera({"position": ["0", "-500", "0"], "focalPoint": [0, 0, 0], "viewUp": [0, 0, 1]})["position"]
+    [0.0, -500.0, 0.0]
+    >>> checked_camera({"position": [0, 0, 0], "focalPoint": [0, 0, 0], "viewUp": [0, 0, 1]})
+    Traceback (most recent call last):
+    ...
+    explorer.app.state.InvalidViewError: degenerate camera
+    """
+    try:
+        numbers = {key: [float(v) for v in camera[key]] for key in ("position", "focalPoint", "viewUp")}
+    except (KeyError, TypeError, ValueError, OverflowError):
+        raise InvalidViewError("malformed camera") from None
+    if not all(len(v) == 3 and all(math.isfinite(x) and abs(x) < 1e5 for x in v) for v in numbers.values()):
+        raise InvalidViewError("malformed camera")
+    position, focal, up = (np.array(numbers[key]) for key in ("position", "focalPoint", "viewUp"))
+    sight = focal - position
+    if np.linalg.norm(sight) < 1e-3 or np.linalg.norm(np.cross(sight, up)) < 1e-6 * np.linalg.norm(sight):
+        raise InvalidViewError("degenerate camera")
+    return numbers
 
 
 def _number(text: str, low: float, high: float, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise _Invalid(f"malformed {what}") from None
+        raise InvalidViewError(f"malformed {what}") from None
     if not low <= value <= high:
-        raise _Invalid(f"{what} out of range")
+        raise InvalidViewError(f"{what} out of range")
     return value
 
 
 def _flag(query: dict, key: str) -> bool:
     value = _value(query, key)
     if value not in (None, "0", "1"):
-        raise _Invalid(f"'{key}' must be 0 or 1")
+        raise InvalidViewError(f"'{key}' must be 0 or 1")
     return value == "1"
