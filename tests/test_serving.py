@@ -33,34 +33,38 @@ def served(atlas):
     running.stop()
 
 
-def _get(port: int, path: str, headers: dict | None = None, host: str | None = "localhost") -> tuple[int, dict, bytes]:
+def _get(port: int, path: str, headers: dict | None = None,
+         host: str | None = "localhost:{port}") -> tuple[int, dict, bytes]:
+    """GET ``path`` from 127.0.0.1 with these Host and other headers (``{port}`` in them is the server's)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     connection.putrequest("GET", path, skip_host=True)
     if host is not None:
-        connection.putheader("Host", f"{host}:{port}")
+        connection.putheader("Host", host.format(port=port))
     for name, value in (headers or {}).items():
-        connection.putheader(name, value)
+        connection.putheader(name, value.format(port=port))
     connection.endheaders()
     response = connection.getresponse()
     return response.status, dict(response.getheaders()), response.read()
 
 
 @pytest.mark.parametrize("host, headers", [
-    ("localhost", {}), ("127.0.0.1", {}), (CLASSROOM, {}),
-    ("localhost", {"Origin": "http://localhost:{port}"}), (CLASSROOM, {"Origin": f"http://{CLASSROOM}:{{port}}"}),
+    ("localhost:{port}", {}), ("127.0.0.1:{port}", {}), (CLASSROOM + ":{port}", {}),
+    ("localhost:{port}", {"Origin": "http://localhost:{port}"}),
+    (CLASSROOM + ":{port}", {"Origin": f"http://{CLASSROOM}:{{port}}"}),
+    (CLASSROOM, {"Origin": f"https://{CLASSROOM}"}),  # behind a TLS proxy that passes the Host on
 ])
 def test_the_page_is_served_to_the_hosts_and_origins_allowed(served, host, headers):
-    port = served.server.port
-    status, _, body = _get(port, "/", {k: v.format(port=port) for k, v in headers.items()}, host=host)
+    status, _, body = _get(served.server.port, "/", headers, host=host)
     assert status == 200 and b"<title>Knee explorer</title>" in body
 
 
 @pytest.mark.parametrize("host, headers, status, reason", [
-    ("evil.example", {}, 403, b"does not answer to the host"),
+    ("evil.example:{port}", {}, 403, b"does not answer to the host"),
+    ("evil.example", {"Origin": "https://evil.example"}, 403, b"does not answer to the host"),
     (None, {}, 400, b""),  # HTTP/1.1 without Host: refused by Tornado itself
-    ("localhost", {"Origin": "http://evil.example"}, 403, b"may not use this server"),
-    ("localhost", {"Origin": "null"}, 403, b"may not use this server"),
-    ("localhost", {"Origin": "http://localhost:1"}, 403, b"may not use this server"),
+    ("localhost:{port}", {"Origin": "http://evil.example"}, 403, b"may not use this server"),
+    ("localhost:{port}", {"Origin": "null"}, 403, b"may not use this server"),
+    ("localhost:{port}", {"Origin": "http://localhost:1"}, 403, b"may not use this server"),
 ])
 def test_foreign_hosts_and_origins_are_refused_over_http(served, host, headers, status, reason):
     for path in ("/", "/credits", "/knee-meshes.bin"):
@@ -83,9 +87,10 @@ def test_foreign_hosts_and_origins_are_refused_on_the_websocket(served, origin, 
     assert refused.value.code == 403
 
 
-def test_a_session_from_an_allowed_origin_picks_and_reads(served, atlas):
+@pytest.mark.parametrize("origin, host", [("", None), (f"https://{CLASSROOM}", CLASSROOM)])
+def test_a_session_from_an_allowed_origin_picks_and_reads(served, atlas, origin, host):
     async def session() -> None:
-        client = await SessionClient.open(served.local_url)
+        client = await SessionClient.open(served.local_url, origin=origin, host=host)
         await client.pick("tibia", atlas["tibia"].name)
         client.close()
 

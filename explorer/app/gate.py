@@ -31,7 +31,7 @@ def parse_origin(text: str) -> tuple[str, int | None]:
     Examples
     --------
     >>> parse_origin("https://Knee.School.EDU")
-    ('knee.school.edu', 443)
+    ('knee.school.edu', None)
     >>> parse_origin("192.168.1.20:5006")
     ('192.168.1.20', 5006)
     >>> parse_origin("classroom.local")
@@ -49,8 +49,6 @@ def parse_origin(text: str) -> tuple[str, int | None]:
         raise ValueError(f"--allow-origin {text!r} is not a host name, host:port or URL")
     if has_scheme and parts.scheme not in ("http", "https"):
         raise ValueError(f"--allow-origin {text!r}: only http:// and https:// origins are served")
-    if port is None and has_scheme:
-        port = 443 if parts.scheme == "https" else 80
     return _bracketed(parts.hostname), port
 
 
@@ -97,23 +95,25 @@ class Audience:
             allowed += [f"{host}:{p}" for p in ports]
         return list(dict.fromkeys(allowed))
 
-    def allows_host(self, host: str, default_port: int = 80) -> bool:
-        """Whether a ``Host`` header (``host[:port]``) names this server."""
+    def allows_host(self, host: str, default_ports: tuple[int, ...] = (80, 443)) -> bool:
+        """Whether a ``Host`` header (``host[:port]``; without a port, behind a proxy of either scheme)
+        names this server."""
         try:
             parts = urlsplit(f"//{host}")
-            port = parts.port or default_port
+            ports = (parts.port,) if parts.port else default_ports
         except ValueError:
             return False
         if not parts.hostname or parts.path or parts.query or parts.username or parts.password is not None:
             return False
-        return f"{_bracketed(parts.hostname)}:{port}" in self.hosts()
+        allowed = self.hosts()
+        return any(f"{_bracketed(parts.hostname)}:{port}" in allowed for port in ports)
 
     def allows_origin(self, origin: str) -> bool:
         """Whether an ``Origin`` header (``scheme://host[:port]``) is one of this server's pages."""
         scheme, _, rest = origin.partition("://")
         if scheme not in ("http", "https") or not rest:
             return False
-        return self.allows_host(rest, default_port=443 if scheme == "https" else 80)
+        return self.allows_host(rest, default_ports=(443,) if scheme == "https" else (80,))
 
 
 class Gate(Matcher):
