@@ -10,16 +10,19 @@ import asyncio
 import html
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+from urllib.parse import parse_qs
 
 import pytest
 from bokeh.io import curdoc
 from tornado.httpclient import HTTPClientError
 
 from explorer.app.server import BackgroundServer, ServeOptions
+from explorer.app.state import decode
 from session_client import _INFO_NAME, SessionClient
 
 CLASSROOM = "classroom.example"
@@ -251,3 +254,31 @@ def test_serve_on_port_0_prints_the_port_it_listens_on_and_processes_share_it(at
     finally:
         _stop_cli_server(process)
     assert "Knee explorer:" not in process.stdout.read()  # one URL, not one per process
+
+
+#: What a hostile page might send in place of each widget's value.
+JUNK = (1e308, -1e308, float("nan"), -5, "x" * 100_000, None, [], {"type": "map", "entries": []})
+WIDGET_VALUES = {"Slider": ("value", "value_throttled"), "Checkbox": ("active",), "CustomSelect": ("value",),
+                 "TextInput": ("value", "value_input")}
+
+
+def test_junk_in_every_widget_leaves_a_session_that_answers_and_writes_links_it_reads(served, atlas):
+    async def session() -> list[str]:
+        client = await SessionClient.open(served.local_url)
+        widgets = [(model_id, attr) for model_id, model in client.models.items()
+                   for kind, attrs in WIDGET_VALUES.items() if re.fullmatch(rf"(.*\.)?{kind}", model["name"])
+                   for attr in attrs]
+        assert len(widgets) >= 10, widgets
+        for model_id, attr in widgets:
+            for value in JUNK:
+                await client.change(model_id, attr, value)
+        await client.send_event(client.component_id("KneeCanvas"), {"picked": "femur"})
+        searches = []
+        while not any("sel=femur" in search for search in searches):
+            header, content = await asyncio.wait_for(client.receive(), 60)
+            searches += [event["new"] for event in content.get("events", []) if event.get("attr") == "search"]
+        client.close()
+        return searches
+
+    searches = asyncio.run(session())
+    assert all(not decode(parse_qs(search.lstrip("?")), atlas).notices for search in searches), searches

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from html import escape
 
 import numpy as np
@@ -161,23 +162,40 @@ class KneeExplorerApp(pn.viewable.Viewer):
 
     def _apply_now(self) -> None:
         self._apply_scheduled = False
-        unknown = [sid for sid in self.visible if not isinstance(sid, str) or sid not in self._drawable]
-        if unknown:
-            self.notice = f"There is no structure with the id {str(unknown[0])[:64]!r} to show."
-            self.visible = [sid for sid in self.visible if sid not in unknown]
-            return
-        for name, known in (("selected", self.atlas.structures), ("cause", self.atlas.causes)):
-            value = getattr(self, name)
-            if value and value not in known:
-                self.notice = f"There is no {'structure' if name == 'selected' else 'pain cause'} with the id '{value}'."
-                setattr(self, name, "")
-                return
+        if self._corrected():
+            return  # the correction draws again
         looks = appearance(self.atlas, self.visible, self.selected, self.cause, self.opacity, self.ghost)
         self.canvas.param.update(appearance={sid: [look.visible, look.opacity, look.colour] for sid, look in looks.items()},
                                  clip=self._clip(), labels=self.labels, selected=self.selected)
         self.tree.param.update(shown=list(self.visible), selected=self.selected)
         self._update_panels()
         self._update_location()
+
+    def _corrected(self) -> bool:
+        """Whether the state held something no view can show (sent by the page, or set from Python); if so it is
+        corrected, and the notice says what was dropped."""
+        unknown = [sid for sid in self.visible if not isinstance(sid, str) or sid not in self._drawable]
+        if unknown:
+            self.notice = f"There is no structure with the id {str(unknown[0])[:64]!r} to show."
+            self.visible = [sid for sid in self.visible if sid not in unknown]
+            return True
+        for name, known in (("selected", self.atlas.structures), ("cause", self.atlas.causes)):
+            value = getattr(self, name)
+            if value and value not in known:
+                self.notice = f"There is no {'structure' if name == 'selected' else 'pain cause'} with the id '{value}'."
+                setattr(self, name, "")
+                return True
+        opacity = {group: float(value) for group, value in self.opacity.items()
+                   if group in self.atlas.groups and isinstance(value, (int, float)) and 0.0 <= value <= 1.0}
+        if opacity != self.opacity:
+            self.notice = "Opacities go from 0 to 1, one per group; the others were dropped."
+            self.opacity = opacity
+            return True
+        if not math.isfinite(self.clip_position):
+            self.notice = "The cut's position must be a number of millimetres; it was set to 0."
+            self.clip_position = 0.0
+            return True
+        return False
 
     def _clip(self) -> dict:
         axis = CLIP_AXES[self.clip_axis]
