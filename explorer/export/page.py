@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,11 +107,12 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
                    for cid, c in atlas.causes.items()},
         "glossary": [{"id": t.id, "term": t.term, "definition": t.definition} for t in atlas.glossary.values()],
     }
-    page = _template("page.html")
     title = (saved.title or atlas.title).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # JSON inside a script element: no '<' may close it early.
     payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
-    return page.replace("__TITLE__", title).replace("__SCRIPT__", drawing_helpers() + "\n" + _template("page.js")).replace("__DATA__", payload)
+    fills = {"TITLE": title, "SCRIPT": drawing_helpers() + "\n" + _template("page.js"), "DATA": payload}
+    # One pass: what one placeholder brings in is never searched for another.
+    return re.sub("__(" + "|".join(fills) + ")__", lambda match: fills[match[1]], _template("page.html"))
 
 
 def _template(name: str) -> str:
