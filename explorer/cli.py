@@ -13,7 +13,9 @@ from explorer.problems import AtlasError
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 problems found, 2 bad usage)."""
+    """Run the command line; returns the exit code (0 ok, 1 problems found, 2 bad usage, 130 Ctrl-C, 143 SIGTERM)."""
+    from explorer.export.files import Terminated
+
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -26,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (e.g. `| head`): not an error of ours
         sys.stdout = open(os.devnull, "w")
         return 0
+    except KeyboardInterrupt:
+        print(f"knee-explorer {args.command}: stopped (Ctrl-C)", file=sys.stderr)
+        return 130
+    except Terminated as stop:
+        print(f"knee-explorer {args.command}: stopped (SIGTERM)", file=sys.stderr)
+        return stop.code
     except (KeyError, ValueError, OSError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"knee-explorer {args.command}: {message}", file=sys.stderr)

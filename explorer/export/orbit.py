@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
@@ -11,6 +11,8 @@ from explorer.export.apply import apply_view, as_view
 from explorer.export.files import atomic_output
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from explorer.atlas import Atlas
 
 DEFAULT_SIZE = (640, 480)
@@ -31,9 +33,6 @@ def orbit(view=None, path: str | Path = "knee.gif", *, size: tuple[int, int] = D
     >>> out.stat().st_size > 0
     True
     """
-    from PIL import Image
-
-    from explorer.export.picture import annotate, with_footer
     from explorer.scene import KneeScene
 
     path = Path(path)
@@ -52,34 +51,47 @@ def orbit(view=None, path: str | Path = "knee.gif", *, size: tuple[int, int] = D
     saved = as_view(view, atlas)
     scene = apply_view(KneeScene(atlas, off_screen=True, window_size=(width, height)), saved)
     try:
-        start = scene.camera_state()
-        focal = np.asarray(start["focalPoint"])
-        offset = np.asarray(start["position"]) - focal
         with atomic_output(path, force=force) as temporary:
-            writer = _writer(temporary, suffix, fps)
-            try:
-                for step in range(frames):
-                    angle = 2 * np.pi * step / frames
-                    c, s = np.cos(angle), np.sin(angle)
-                    turn = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])  # about +z (superior)
-                    # Set directly: the screenshot below is the frame's one render.
-                    scene.plotter.camera_position = [tuple(focal + turn @ offset), tuple(focal),
-                                                     tuple(turn @ np.asarray(start["viewUp"]))]
-                    scene.plotter.reset_camera_clipping_range()
-                    image = Image.fromarray(np.asarray(scene.screenshot())[..., :3])
-                    annotate(image, scene, {}, title=saved.title)
-                    writer.append_data(np.asarray(with_footer(image, atlas)))
-            finally:
-                writer.close()
+            _write(temporary, suffix, _turning(scene, saved.title, atlas, frames), fps)
     finally:
         scene.close()
     return path
 
 
-def _writer(path: Path, suffix: str, fps: int):
+def _turning(scene, title: str, atlas: "Atlas", frames: int) -> Iterator["Image.Image"]:
+    """The frames of one turn, each rendered as it is asked for, with the title and the footer strip."""
+    from PIL import Image
+
+    from explorer.export.picture import annotate, with_footer
+
+    start = scene.camera_state()
+    focal = np.asarray(start["focalPoint"])
+    offset = np.asarray(start["position"]) - focal
+    for step in range(frames):
+        angle = 2 * np.pi * step / frames
+        c, s = np.cos(angle), np.sin(angle)
+        turn = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])  # about +z (superior)
+        # Set directly: the screenshot below is the frame's one render.
+        scene.plotter.camera_position = [tuple(focal + turn @ offset), tuple(focal),
+                                         tuple(turn @ np.asarray(start["viewUp"]))]
+        scene.plotter.reset_camera_clipping_range()
+        image = Image.fromarray(np.asarray(scene.screenshot())[..., :3])
+        annotate(image, scene, {}, title=title)
+        yield with_footer(image, atlas)
+
+
+def _write(path: Path, suffix: str, frames: Iterator["Image.Image"], fps: int) -> None:
+    """Encode the frames as a GIF, at once when all are there (so a stopped export encodes none), or as an MP4."""
+    if suffix == ".gif":
+        first, *rest = frames
+        first.save(path, format="GIF", save_all=True, append_images=rest, duration=1000 / fps, loop=0)
+        return
     import imageio.v2 as imageio
 
-    if suffix == ".gif":
-        return imageio.get_writer(path, format="GIF", mode="I", duration=1000 / fps, loop=0)
-    return imageio.get_writer(path, format="FFMPEG", mode="I", fps=fps, codec="libx264", quality=7,
-                              pixelformat="yuv420p", macro_block_size=1)
+    writer = imageio.get_writer(path, format="FFMPEG", mode="I", fps=fps, codec="libx264", quality=7,
+                                pixelformat="yuv420p", macro_block_size=1)
+    try:
+        for image in frames:
+            writer.append_data(np.asarray(image))
+    finally:
+        writer.close()
