@@ -6,12 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from explorer.problems import Problem
+from explorer.safe_read import UnreadableFile, parse_yaml, read_text
 
-#: libyaml's safe loader where PyYAML was built with it, else the pure-Python one.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Words that mark unfinished text; refused anywhere in annotation text (case-insensitive).
@@ -46,19 +43,16 @@ def read_annotation(path: Path) -> tuple[AnnotationFile | None, list[Problem]]:
     if not ID_PATTERN.match(path.stem):
         problems.append(Problem(path, None, f"file name {path.stem!r} is not a valid id (lowercase letters, digits, _)"))
     try:
-        content = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        return None, [Problem(path, None, f"not UTF-8 text ({error.reason} at byte {error.start})")]
+        content = read_text(path)
+    except UnreadableFile as error:
+        return None, problems + [error.problem]
     match = re.match(r"^---[ \t]*\n(.*?)\n---[ \t]*\n?(.*)$", content, re.DOTALL)
     if not match:
         return None, problems + [Problem(path, None, "no front matter: the file must start with a '---' block")]
     try:
-        fields = yaml.load(match.group(1), Loader=SAFE_LOADER)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 2})" if mark else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        return None, problems + [Problem(path, None, f"front matter is not valid YAML{where}: {problem}")]
+        fields = parse_yaml(match.group(1), path, first_line=2)
+    except UnreadableFile as error:
+        return None, problems + [Problem(path, None, f"front matter is {error.reason}")]
     if not isinstance(fields, dict):
         return None, problems + [Problem(path, None, "front matter must be a mapping of fields")]
     if problems:

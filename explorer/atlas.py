@@ -16,21 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from explorer.annotations import (
-    HEX_COLOUR, ID_PATTERN, SAFE_LOADER, AnnotationFile, check_fields, check_prose, read_annotation,
-)
+from explorer.annotations import HEX_COLOUR, ID_PATTERN, AnnotationFile, check_fields, check_prose, read_annotation
 from explorer.causes import CAUSE_FIELDS, Evidence, PainCause, read_cause
 from explorer.geometry import GeometrySet, choose_geometry
 from explorer.glossary import GlossaryTerm, check_links, read_glossary
 from explorer.meshio import MeshFileError, parse_ply
 from explorer.problems import AtlasError, Problem
 from explorer.provenance import MeshProvenance, read_provenance
+from explorer.safe_read import MAX_MESH_BYTES, UnreadableFile, read_bytes, read_toml, read_yaml
 
 STRUCTURE_FIELDS = {
     "name": (str, True), "group": (str, True), "parent": (str, False), "aliases": (list, False),
@@ -183,12 +179,12 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True, geometry: st
 
 def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, str, dict[str, Group]]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        data = read_yaml(path)
     except FileNotFoundError:
         problems.append(Problem(path, None, "atlas file missing"))
         return "", "", {}
-    except yaml.YAMLError as error:
-        problems.append(Problem(path, None, f"not valid YAML: {getattr(error, 'problem', error)}"))
+    except UnreadableFile as error:
+        problems.append(error.problem)
         return "", "", {}
     if not isinstance(data, dict) or not isinstance(data.get("title"), str):
         problems.append(Problem(path, "title", "missing or not a string"))
@@ -294,22 +290,23 @@ def _check_hierarchy(structures: dict[str, Structure], groups: dict[str, Group],
 
 def _read_frame(path: Path, problems: list[Problem]) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return read_toml(path)
     except FileNotFoundError:
         problems.append(Problem(path, None, "frame file missing"))
-    except tomllib.TOMLDecodeError as error:
-        problems.append(Problem(path, None, f"not valid TOML: {error}"))
+    except UnreadableFile as error:
+        problems.append(error.problem)
     return {}
 
 
 def _attach_meshes(folder: Path, structures: dict[str, Structure], read: bool, problems: list[Problem]) -> None:
     entries, found = read_provenance(folder)
     problems += found
-    for name in sorted(set(entries) - {p.name for p in folder.glob("*.ply")}):
+    present = {p.name for p in folder.glob("*.ply")}
+    for name in sorted(set(entries) - present):
         key = entries[name].key if entries[name] else name
         problems.append(Problem(folder / "PROVENANCE.toml", f"{key}.file", f"{name} does not exist"))
     if not any(problem.field is None for problem in found):
-        for orphan in sorted({p.name for p in folder.glob("*.ply")} - set(entries)):
+        for orphan in sorted(present - set(entries)):
             problems.append(Problem(folder / orphan, None, "mesh has no entry in PROVENANCE.toml"))
     by_structure = {entry.key: entry for entry in entries.values() if entry is not None}
     for key in sorted(set(by_structure) - set(structures)):
@@ -319,14 +316,18 @@ def _attach_meshes(folder: Path, structures: dict[str, Structure], read: bool, p
         if structure.provenance is None:
             continue  # not drawn in this geometry set (or its entry has problems, reported above)
         structure.mesh_file = structure.provenance.file
-        if read and (folder / structure.mesh_file).is_file():
+        if read and structure.mesh_file in present:
             structure.mesh = _read_mesh(folder / structure.mesh_file, structure.provenance, problems)
 
 
 def _read_mesh(path: Path, provenance: MeshProvenance, problems: list[Problem]):
     import pyvista as pv
 
-    data = path.read_bytes()
+    try:
+        data = read_bytes(path, MAX_MESH_BYTES)
+    except UnreadableFile as error:
+        problems.append(error.problem)
+        return None
     actual = hashlib.sha256(data).hexdigest()
     if actual != provenance.sha256:
         problems.append(Problem(path, None, f"sha256 is {actual[:12]}..., PROVENANCE.toml says {provenance.sha256[:12]}..."))

@@ -24,6 +24,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from explorer.safe_read import read_text
+
 MANIFEST = "manifest.json"
 #: Bumped whenever the build of a cached set changes what it writes; older sets are then stale.
 SPL_BUILD_VERSION = "1"
@@ -50,14 +52,14 @@ class GeometrySet:
     def manifest(self) -> dict:
         """The build manifest of a cached set (empty for the committed set or an unbuilt one)."""
         try:
-            return json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
+            return json.loads(read_text(self.folder / MANIFEST))
         except (OSError, ValueError):
             return {}
 
     def present(self) -> bool:
         """True when the set's meshes are there and, for a built set, complete and current."""
         if not self.built:
-            return (self.folder / "PROVENANCE.toml").is_file()
+            return (self.folder / "PROVENANCE.toml").exists()  # the loader says if it is not a regular file
         manifest = self.manifest
         return (manifest.get("version") == SPL_BUILD_VERSION and manifest.get("sources") == expected_spl_sources()
                 and manifest.get("build") == build_fingerprint())

@@ -15,10 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from explorer.annotations import GLOSSARY_LINK, ID_PATTERN, SAFE_LOADER, check_prose
+from explorer.annotations import GLOSSARY_LINK, ID_PATTERN, check_prose
 from explorer.problems import Problem
+from explorer.safe_read import UnreadableFile, read_yaml
 
 MIN_DEFINITION_WORDS = 6
 
@@ -49,12 +48,12 @@ def read_glossary(path: Path, problems: list[Problem]) -> dict[str, GlossaryTerm
     >>> list(read_glossary(p, []))
     ['bursa']
     """
-    if not path.exists():
-        return {}
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except yaml.YAMLError as error:
-        problems.append(Problem(path, None, f"not valid YAML: {getattr(error, 'problem', error)}"))
+        data = read_yaml(path)
+    except FileNotFoundError:
+        return {}
+    except UnreadableFile as error:
+        problems.append(error.problem)
         return {}
     if not isinstance(data, dict):
         problems.append(Problem(path, None, "must be a mapping of term id to {term, definition}"))

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.problems import Problem
+from explorer.safe_read import UnreadableFile, read_toml
 
 PROVENANCE_FILE = "PROVENANCE.toml"
 SOURCES_TABLE = "sources"
 PROVENANCE_LEVELS = ("verified", "inferred", "unknown")
 _SPDX = re.compile(r"^[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: A mesh is a plain file name in the set's folder: no folder part, so never ``..`` or an absolute path.
+MESH_FILE = re.compile(r"[\w.-]+\.ply", re.ASCII)
 SOURCE_FIELDS = ("package", "file", "sha256", "license", "attribution")
 _REQUIRED = {"file": str, "sha256": str, "license": str, "provenance": str, "schematic": bool,
              "modifications": str, "attribution": str, "sources": list}
@@ -48,18 +50,18 @@ def read_provenance(mesh_dir: Path) -> tuple[dict[str, MeshProvenance | None], l
     """
     path = mesh_dir / PROVENANCE_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml(path)
     except FileNotFoundError:
         return {}, [Problem(path, None, "provenance file missing")]
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        return {}, [Problem(path, None, f"not valid TOML: {error}")]
+    except UnreadableFile as error:
+        return {}, [error.problem]
     shared = data.pop(SOURCES_TABLE, {})
     problems = _check_sources(path, shared)
     entries: dict[str, MeshProvenance] = {}
     for key, entry in data.items():
         entry_problems = _check_entry(path, key, entry, shared)
         problems += entry_problems
-        if entry_problems and isinstance(entry, dict) and isinstance(entry.get("file"), str):
+        if entry_problems and isinstance(entry, dict) and isinstance(entry.get("file"), str) and MESH_FILE.fullmatch(entry["file"]):
             entries[entry["file"]] = None
         elif not entry_problems:
             fields = {name: entry[name] for name in _REQUIRED}
@@ -93,6 +95,8 @@ def _check_entry(path: Path, key: str, entry: object, shared: dict) -> list[Prob
         problems.append(Problem(path, f"{key}.license", f"{entry['license']!r} is not an SPDX licence expression"))
     if entry["provenance"] not in PROVENANCE_LEVELS:
         problems.append(Problem(path, f"{key}.provenance", f"{entry['provenance']!r} is not one of {', '.join(PROVENANCE_LEVELS)}"))
+    if not MESH_FILE.fullmatch(entry["file"]):
+        problems.append(Problem(path, f"{key}.file", f"{entry['file']!r} is not a plain file name ending .ply"))
     if not _SHA256.match(entry["sha256"]):
         problems.append(Problem(path, f"{key}.sha256", "must be 64 lowercase hex digits"))
     if not entry["sources"]:
