@@ -208,3 +208,64 @@ def test_a_fifo_is_refused_not_waited_on(atlas_copy, capsys, name):
     path.unlink(missing_ok=True)
     os.mkfifo(path)
     validate_refuses(capsys, atlas_copy, re.escape(name) + r": not a regular file")
+
+
+# 9 to 12. saved views ------------------------------------------------------------------------------------
+def camera_view(position: str = "[0, -500, 0]", up: str = "[0, 0, 1]", extra: str = "") -> str:
+    """A saved view's text whose camera looks from ``position`` at the origin."""
+    return f'{{"camera": {{"position": {position}, "focalPoint": [0, 0, 0], "viewUp": {up}{extra}}}}}'
+
+
+BAD_VIEWS = {
+    "nested 10^4 deep": ('{"show": ' + "[" * 10_000 + "]" * 10_000 + "}", "nested too deeply"),
+    "nested objects": ('{"opacity": ' + '{"a": ' * 10_000 + "1" + "}" * 10_000 + "}", "nested too deeply"),
+    "NaN clip": ('{"clip": {"axis": "y", "position": NaN}}', "NaN is not a number"),
+    "overflowing clip": ('{"clip": {"axis": "y", "position": 1e400}}', "'clip' position must be a number"),
+    "infinite camera": (camera_view("[0, -Infinity, 0]"), "-Infinity is not a number"),
+    "overflowing camera": (camera_view("[0, -1e400, 0]"), "malformed camera: 'camera' must have"),
+    "camera 1 km away": (camera_view("[0, -1e6, 0]"), "malformed camera: 'camera' must have"),
+    "camera at its focal point": (camera_view("[0, 0, 0]"), "degenerate camera: 'camera' must have"),
+    "camera up zero": (camera_view(up="[0, 0, 0]"), "degenerate camera: 'camera' must have"),
+    "camera up along the sight": (camera_view(up="[0, 2, 0]"), "degenerate camera: 'camera' must have"),
+    "NaN opacity": ('{"opacity": {"bones": NaN}}', "NaN is not a number"),
+    "version true": ('{"version": true}', "unsupported saved-view version True"),
+    "version 1.0": ('{"version": 1.0}', "unsupported saved-view version 1.0"),
+    "camera numbers as strings": (camera_view('["0", "-500", "0"]'), "three numbers each"),
+    "camera vector as a string": (camera_view('"123"'), "three numbers each"),
+    "camera with an unknown key": (camera_view(extra=', "zoom": 2'), "three numbers each"),
+    "selected as a number": ('{"selected": 0}', "'selected' must be"),
+    "title false": ('{"title": false}', "'title' must be text"),
+    "opacity a list": ('{"opacity": []}', "'opacity' must map"),
+    "5000-digit number": ('{"clip": {"axis": "y", "position": 1' + "0" * 5000 + "}}", "number of 5001 digits"),
+    "not UTF-8": (b'{"title": "caf\xe9"}', "not UTF-8 text"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_VIEWS, ids=list(BAD_VIEWS))
+def test_a_bad_saved_view_is_one_line_naming_the_file(tmp_path, capsys, case):
+    content, expected = BAD_VIEWS[case]
+    view = tmp_path / "bad.json"
+    view.write_bytes(content if isinstance(content, bytes) else content.encode())
+    out = tmp_path / "out.json"
+    err = refused(capsys, ["export", str(out), "--view", str(view)], re.escape(expected), exit_code=2)
+    assert len(err.splitlines()) == 1 and err.startswith(f"knee-explorer export: {view}: "), err
+    assert not out.exists()
+
+
+def test_a_saved_view_that_is_a_fifo_is_refused_not_waited_on(tmp_path, capsys):
+    view = tmp_path / "view.json"
+    os.mkfifo(view)
+    err = refused(capsys, ["export", str(tmp_path / "out.json"), "--view", str(view)], "not a regular file", exit_code=2)
+    assert err.startswith(f"knee-explorer export: {view}: not a regular file")
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"clip": {"axis": "y", "position": float("nan")}}, "'clip' position"),
+    ({"camera": {"position": [0, float("nan"), 0], "focalPoint": [0, 0, 0], "viewUp": [0, 0, 1]}}, "malformed camera"),
+    ({"opacity": {"bones": float("inf")}}, "opacity of 'bones'"),
+])
+def test_a_view_given_as_a_dict_is_checked_as_strictly(atlas, data, message):
+    from explorer.export import SavedView
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        SavedView.from_dict(data, atlas)

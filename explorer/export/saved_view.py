@@ -26,21 +26,26 @@ app's link holds (:class:`explorer.app.state.ViewState`); ``camera`` is a named 
 from __future__ import annotations
 
 import json
-import math
+import numbers
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NoReturn
 
-from explorer.app.state import CLIP_AXES, CLIP_RANGE_MM, ViewState, decode, encode
+from explorer.app.state import CLIP_AXES, CLIP_RANGE_MM, ViewState, checked_camera, decode, encode
 from explorer.appearance import default_visible
 from explorer.atlas import Atlas
 from explorer.causes import find_cause
+from explorer.safe_read import read_text
 from explorer.views import VIEWS
 
 FORMAT = "knee-explorer-view"
 VERSION = 1
 _KEYS = {"format", "version", "show", "selected", "cause", "camera", "labels", "title", "opacity", "xray", "clip"}
 _ID = re.compile(r"^[a-z0-9_]{1,64}$")
+_CAMERA_KEYS = ("position", "focalPoint", "viewUp")
+_CAMERA_RULE = ("'camera' must have position, focalPoint and viewUp, three numbers each under 1e5 mm, the position "
+                "away from the focal point, the up vector neither zero nor along the line of sight")
 
 
 @dataclass
@@ -105,17 +110,18 @@ class SavedView:
             raise ValueError(f"unknown saved-view key {unknown[0]!r}")
         if data.get("format", FORMAT) != FORMAT:
             raise ValueError(f"not a saved view (format {data.get('format')!r})")
-        if data.get("version", VERSION) != VERSION:
-            raise ValueError(f"unsupported saved-view version {data.get('version')!r}")
+        version = data.get("version", VERSION)
+        if type(version) is not int or version != VERSION:
+            raise ValueError(f"unsupported saved-view version {version!r}")
         state = ViewState()
         show = data.get("show")
         if show is not None:
             if not isinstance(show, list) or not all(isinstance(v, str) for v in show):
                 raise ValueError("'show' must be a list of structure ids")
             state.visible = list(dict.fromkeys(_structure(v, atlas, need_mesh=True) for v in show))
-        if data.get("selected"):
+        if _text(data, "selected"):
             state.selected = _structure(data["selected"], atlas)
-        if data.get("cause"):
+        if _text(data, "cause"):
             state.cause = _cause(data["cause"], atlas)
         camera, camera_name = data.get("camera", "anterior"), "anterior"
         if isinstance(camera, str):
@@ -126,12 +132,12 @@ class SavedView:
             state.camera = _camera(camera)
         elif camera is not None:
             raise ValueError("'camera' must be a view name or {position, focalPoint, viewUp}")
-        labels, title = data.get("labels", False), data.get("title", "") or ""
+        labels, title = data.get("labels", False), _text(data, "title")
         if not isinstance(labels, bool):
             raise ValueError("'labels' must be true or false")
-        if not isinstance(title, str) or len(title) > 200:
+        if len(title) > 200:
             raise ValueError("'title' must be text of at most 200 characters")
-        state.opacity = _opacity(data.get("opacity") or {}, atlas)
+        state.opacity = _opacity(data.get("opacity"), atlas)
         state.ghost = data.get("xray", False)
         if not isinstance(state.ghost, bool):
             raise ValueError("'xray' must be true or false")
@@ -174,17 +180,20 @@ def load_view(path: str | Path, atlas: Atlas) -> SavedView:
     Raises
     ------
     ValueError
-        The file is not valid JSON or names something the atlas does not know (the message names the file).
+        The file is not a regular file of UTF-8 JSON (see :func:`explorer.safe_read.read_text`), holds
+        something other than finite numbers of sensible size, or names something the atlas does not know;
+        the message names the file.
     OSError
-        The file cannot be read.
+        The file is missing or cannot be read.
     """
     path = Path(path)
+    text = read_text(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return SavedView.from_dict(json.loads(text, parse_constant=_not_finite, parse_int=_integer), atlas)
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
-    try:
-        return SavedView.from_dict(data, atlas)
+    except RecursionError:
+        raise ValueError(f"{path}: not valid JSON (nested too deeply)") from None
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from None
 
@@ -221,26 +230,36 @@ def _cause(value, atlas: Atlas) -> str:
     return find_cause(value, atlas.causes)
 
 
+def _text(data: dict, key: str) -> str:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"'{key}' must be text")
+    return value or ""
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _camera(camera: dict) -> dict:
+    if set(camera) != set(_CAMERA_KEYS) or not all(
+            isinstance(camera[key], (list, tuple)) and all(map(_is_number, camera[key])) for key in _CAMERA_KEYS):
+        raise ValueError(f"malformed camera: {_CAMERA_RULE}")
     try:
-        parts = [[float(v) for v in camera[key]] for key in ("position", "focalPoint", "viewUp")]
-    except (KeyError, TypeError, ValueError):
-        raise ValueError("'camera' must have position, focalPoint and viewUp, three numbers each") from None
-    if any(len(p) != 3 or not all(math.isfinite(v) for v in p) for p in parts):
-        raise ValueError("'camera' must have position, focalPoint and viewUp, three numbers each")
-    position, focal, up = parts
-    if math.dist(position, focal) < 1e-3 or math.hypot(*up) < 1e-6:
-        raise ValueError("degenerate camera")
-    return {"position": position, "focalPoint": focal, "viewUp": up}
+        return checked_camera(camera)
+    except ValueError as error:
+        raise ValueError(f"{error}: {_CAMERA_RULE}") from None
 
 
 def _opacity(opacity, atlas: Atlas) -> dict[str, float]:
+    if opacity is None:
+        return {}
     if not isinstance(opacity, dict):
         raise ValueError("'opacity' must map group ids to numbers from 0 to 1")
     for group, value in opacity.items():
         if group not in atlas.groups:
             raise ValueError(f"unknown group id {group!r} in 'opacity'")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        if not (_is_number(value) and 0 <= value <= 1):  # NaN fails the comparison
             raise ValueError(f"opacity of {group!r} must be a number from 0 to 1")
     return {group: float(value) for group, value in opacity.items()}
 
@@ -251,6 +270,16 @@ def _clip(clip) -> tuple[str, float] | None:
     if not isinstance(clip, dict) or set(clip) != {"axis", "position"} or clip["axis"] not in tuple(CLIP_AXES):
         raise ValueError("'clip' must be null or {\"axis\": \"x\", \"y\" or \"z\", \"position\": mm}")
     position = clip["position"]
-    if isinstance(position, bool) or not isinstance(position, (int, float)) or abs(position) > CLIP_RANGE_MM:
+    if not (_is_number(position) and -CLIP_RANGE_MM <= position <= CLIP_RANGE_MM):
         raise ValueError(f"'clip' position must be a number of mm from {-CLIP_RANGE_MM:g} to {CLIP_RANGE_MM:g}")
     return (clip["axis"], float(position))
+
+
+def _not_finite(constant: str) -> NoReturn:
+    raise ValueError(f"{constant} is not a number a saved view may hold")
+
+
+def _integer(digits: str) -> int:
+    if len(digits) > 20:
+        raise ValueError(f"a number of {len(digits.lstrip('-'))} digits is more than a saved view may hold")
+    return int(digits)
