@@ -70,12 +70,9 @@ def read_bytes(path: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
         raise UnreadableFile(path, "not a regular file")
     if info.st_size > limit:
         raise UnreadableFile(path, f"larger than the {limit:,} bytes allowed")
-    # Non-blocking, in case a FIFO took the file's place since the check.
+    # Non-blocking, in case a FIFO took the file's place since the check; no more than the size checked is read.
     with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise UnreadableFile(path, f"larger than the {limit:,} bytes allowed")
-    return data
+        return file.read(info.st_size)
 
 
 def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
