@@ -164,6 +164,8 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True, geometry: st
     problems: list[Problem] = []
     title, disclaimer, groups = _read_atlas_file(root / "annotations" / "atlas.yaml", problems)
     glossary = read_glossary(root / "annotations" / "glossary.yaml", problems)
+    if problems and not (groups and glossary):
+        raise AtlasError(problems)  # every later check would only repeat that the groups or terms are missing
     _check_glossary_links(root / "annotations" / "glossary.yaml", glossary, problems)
     structures = _read_structures(root / "annotations" / "structures", groups, glossary, problems)
     causes = _read_causes(root / "annotations" / "causes", structures, glossary, problems)

@@ -132,7 +132,8 @@ def test_a_malformed_ply_header_is_a_problem_naming_the_mesh(atlas_copy, capsys,
 def test_a_file_that_is_not_utf8_is_named(atlas_copy, capsys, name):
     path = atlas_copy / name
     path.write_bytes(b"# caf\xe9\n" + path.read_bytes())
-    validate_refuses(capsys, atlas_copy, re.escape(name) + r": not UTF-8 text")
+    err = validate_refuses(capsys, atlas_copy, re.escape(name) + r": not UTF-8 text")
+    assert err.endswith("\n1 problem(s) found\n"), err  # not the groups or terms it defines, missing again
 
 
 # 5. YAML anchors and aliases -----------------------------------------------------------------------------
