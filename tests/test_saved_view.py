@@ -9,6 +9,7 @@ import pytest
 
 from explorer.app.state import ViewState
 from explorer.cli import main
+from explorer import export
 from explorer.export import SavedView, load_view, save_view
 
 
@@ -22,6 +23,15 @@ def test_round_trip_through_file(tmp_path, atlas):
     assert again.state.cause == "pcl_tear" and again.state.camera == camera
     assert again.labels is True and again.title == "PCL"
     assert json.loads(path.read_text())["format"] == "knee-explorer-view"
+
+
+def test_a_view_given_as_a_dict_is_saved_as_the_file_it_describes(tmp_path, atlas):
+    path = export.export({"version": 1, "camera": "posterior", "selected": "tibia"}, tmp_path / "v.json", atlas=atlas)
+    view = load_view(path, atlas)
+    assert (view.camera_name, view.state.selected) == ("posterior", "tibia")
+    with pytest.raises(ValueError, match="unknown structure id 'shin'"):
+        export.export({"version": 1, "selected": "shin"}, tmp_path / "w.json", atlas=atlas)
+    assert not (tmp_path / "w.json").exists()
 
 
 def test_same_state_as_the_app_link(atlas):

@@ -82,6 +82,11 @@ def export(view, path, **options) -> Path:
     suffix = Path(path).suffix.lower()
     writers = {".png": png, ".glb": glb, ".html": html, ".gif": gif, ".mp4": mp4}
     if suffix == ".json":
+        if not isinstance(view, SavedView):
+            from explorer.atlas import load_atlas
+            from explorer.export.apply import as_view
+
+            view = as_view(view, options.get("atlas") or load_atlas(meshes=False))
         return save_view(view, path, force=options.get("force", False))
     if suffix not in writers:
         raise ValueError(f"unsupported format {suffix or Path(path).name!r} (use one of {', '.join(FORMATS)})")
