@@ -1,7 +1,7 @@
 """A light client of the served explorer: it opens a session as a page does, picks, and reads the info.
 
 It speaks Bokeh's websocket protocol directly (a page's HTTP request for the session token, then
-ACK, PULL-DOC and PATCH-DOC messages), so a test or the load benchmark can hold hundreds of
+ACK, PULL-DOC, the page's "document ready" event and PATCH-DOC messages), so a test or the load benchmark can hold hundreds of
 sessions without a browser, or send what no page would.
 """
 
@@ -62,6 +62,9 @@ class SessionClient:
                 break
         client.document = content["doc"]
         client.models = {model["id"]: model for model in _models(client.document)}
+        # What a page sends once it has drawn the document; the server then sends it every change at once.
+        await client.send("PATCH-DOC", {"events": [{"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": {
+            "type": "event", "name": "document_ready", "values": {"type": "map"}}}]})
         return client
 
     def model_id(self, type_name: str) -> str:

@@ -57,6 +57,7 @@ def open_app(server, browser):
         page.set_default_timeout(TIMEOUT_MS)
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
         page.errors = errors
         pages.append(page)
         page.goto(server + query)
@@ -185,6 +186,7 @@ def test_a_hostile_link_shows_the_default_view_and_a_notice_and_leaves_the_addre
     expect(page.locator(".knee-notice")).to_contain_text(f"could not be restored ({reason})")
     expect(page.get_by_role("checkbox", name="Show Femur")).to_be_checked()
     page.wait_for_function("() => location.search === ''")  # Copy link now copies what is shown
+    assert page.locator("script:has-text('alert(1)')").count() == 0  # and no dialog: see open_app
 
 
 def test_keyboard_selects_from_the_tree_with_visible_focus(open_app):

@@ -97,8 +97,13 @@ export function render({ model, el }) {
     return projectPoint(view.mvp, p, canvas.clientWidth, canvas.clientHeight);
   }
 
+  let appearance = {};
+  function readLooks() {
+    appearance = model.looks ? JSON.parse(model.looks) : {};
+  }
+  readLooks();
   function looks(s) {
-    const look = (model.appearance || {})[s.id];
+    const look = appearance[s.id];
     return look ? { visible: look[0], opacity: look[1], colour: look[2] } : { visible: false, opacity: 0, colour: "#000000" };
   }
   function clipPlane() {
@@ -419,7 +424,7 @@ export function render({ model, el }) {
     })
     .catch((error) => notice(`The 3D models could not be loaded (${error.message}). Reload the page to try again.`));
 
-  model.on("appearance", redraw);
+  model.on("looks", () => { readLooks(); redraw(); });
   model.on("clip", redraw);
   model.on("labels", redraw);
   model.on("camera", () => {

@@ -8,6 +8,7 @@ apart; a drag only moves the camera) picks from an off-screen id buffer and repo
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from collections.abc import Callable
 
@@ -59,7 +60,8 @@ class KneeCanvas(pn.custom.JSComponent):
 
     manifest = param.List(default=[], doc="Structures and where their meshes lie in the block.")
     mesh_url = param.String(default="knee-meshes.bin", doc="The mesh block's address, relative to the page.")
-    appearance = param.Dict(default={}, doc="Structure id -> [visible, opacity, '#rrggbb'].")
+    looks = param.String(default="{}", doc="JSON: structure id -> [visible, opacity, '#rrggbb'] (one string "
+                                          "travels far faster than the same as nested values).")
     clip = param.Dict(default={}, doc="{'origin': [x,y,z], 'normal': [x,y,z]} (kept where (p - origin).normal >= 0) or {}.")
     labels = param.Boolean(default=False, doc="Show structure names over the 3D view.")
     camera = param.Dict(default={}, doc="{'position', 'focalPoint', 'viewUp'}; the browser writes it back after a move.")
@@ -76,6 +78,11 @@ class KneeCanvas(pn.custom.JSComponent):
     def __init__(self, on_pick: Callable[[str], None] | None = None, **params):
         super().__init__(**params)
         self._on_pick = on_pick
+
+    @property
+    def appearance(self) -> dict:
+        """Structure id -> ``[visible, opacity, '#rrggbb']``, as :attr:`looks` holds it."""
+        return json.loads(self.looks)
 
     def receive_pick(self, structure_id: str) -> str:
         """Handle a pick as the browser reports it; returns the id."""

@@ -17,6 +17,7 @@ from html import escape
 import numpy as np
 import panel as pn
 import param
+from panel.io.document import hold
 from panel.io.state import set_curdoc
 
 from explorer.app.canvas import KneeCanvas
@@ -157,7 +158,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
             self._document.add_next_tick_callback(self._apply_in_session)
 
     def _apply_in_session(self) -> None:
-        with set_curdoc(self._document):
+        # Held, the changes leave as one message instead of one per widget (each costs a pass over the document).
+        with set_curdoc(self._document), hold(self._document):
             self._apply_now()
 
     def _apply_now(self) -> None:
@@ -165,7 +167,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
         if self._corrected():
             return  # the correction draws again
         looks = appearance(self.atlas, self.visible, self.selected, self.cause, self.opacity, self.ghost)
-        self.canvas.param.update(appearance={sid: [look.visible, look.opacity, look.colour] for sid, look in looks.items()},
+        self.canvas.param.update(looks=json.dumps({sid: [look.visible, look.opacity, look.colour]
+                                                   for sid, look in looks.items()}, separators=(",", ":")),
                                  clip=self._clip(), labels=self.labels, selected=self.selected)
         self.tree.param.update(shown=list(self.visible), selected=self.selected)
         self._update_panels()

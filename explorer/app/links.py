@@ -6,6 +6,8 @@ shows its links without building widgets; a click on a link reports what it stan
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Callable
 
 import panel as pn
@@ -16,7 +18,7 @@ export function render({ model }) {
   const box = document.createElement("div");
   box.className = "knee-links";
   function build() {
-    const buttons = model.items.map((item) => {
+    const buttons = JSON.parse(model.links).map((item) => {
       const button = document.createElement("button");
       button.type = "button";
       button.className = item.kind;
@@ -32,7 +34,7 @@ export function render({ model }) {
       box.replaceChildren(...buttons);
     }
   }
-  model.on(["items", "heading"], build);
+  model.on(["links", "heading"], build);
   build();
   return box;
 }
@@ -65,13 +67,20 @@ class LinkList(pn.custom.JSComponent):
 
     items = param.List(default=[], doc="The links: label, kind ('cause', 'structure' or 'leave') and id.")
     heading = param.String(default="", doc="A word shown before the links (when there are any).")
+    links = param.String(default="[]", doc="``items`` as JSON, as the page gets them (one string travels far "
+                                           "faster than the same as nested values).")
 
     _esm = _ESM
     _stylesheets = [_CSS]
+    _property_mapping = {"items": None}  # the page gets them as ``links``
 
     def __init__(self, on_choose: Callable[[str, str], None] | None = None, **params):
         super().__init__(**params)
         self._on_choose = on_choose
+
+    @param.depends("items", watch=True, on_init=True)
+    def _encode(self) -> None:
+        self.links = json.dumps(self.items, separators=(",", ":"))
 
     def choose(self, kind: str, item_id: str) -> None:
         """Act as if the link of this kind and id was clicked (only links on show count)."""
