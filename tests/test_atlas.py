@@ -86,3 +86,12 @@ def test_hierarchy_reaches_a_group_from_every_structure(atlas):
         while node in atlas.structures:
             node = atlas.structures[node].parent
         assert node in atlas.groups, structure.id
+
+
+def test_the_cruciates_are_told_apart_by_colour(atlas):
+    """The ACL and PCL cross each other in the notch: side by side, each must be seen as itself."""
+    def rgb(colour: str) -> list[int]:
+        return [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+
+    acl, pcl = (rgb(atlas[f"{side}_cruciate_ligament"].colour) for side in ("anterior", "posterior"))
+    assert sum((a - b) ** 2 for a, b in zip(acl, pcl)) ** 0.5 > 60
