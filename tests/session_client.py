@@ -35,11 +35,12 @@ class SessionClient:
 
     @classmethod
     async def open(cls, page_url: str, origin: str | None = "", host: str | None = None,
-                   timeout: float = 60.0) -> "SessionClient":
+                   socket_at: str | None = None, timeout: float = 60.0) -> "SessionClient":
         """Open a session at ``page_url`` (with its query) as a browser would.
 
         ``origin`` is the Origin header sent with the websocket ("" for the page's own, None for none);
-        ``host`` replaces the websocket's Host header (as a rebound DNS name would).
+        ``host`` replaces the websocket's Host header (as a rebound DNS name would); ``socket_at`` is
+        another server's URL for the websocket (as another server process may take it).
         """
         parts = urlsplit(page_url)
         page = await AsyncHTTPClient().fetch(page_url, request_timeout=timeout)
@@ -47,7 +48,7 @@ class SessionClient:
         headers = {} if origin is None else {"Origin": origin or f"{parts.scheme}://{parts.netloc}"}
         if host is not None:
             headers["Host"] = host
-        socket_url = f"ws://{parts.netloc}{parts.path.rstrip('/')}/ws"
+        socket_url = f"ws://{urlsplit(socket_at).netloc if socket_at else parts.netloc}{parts.path.rstrip('/')}/ws"
         connection = await websocket_connect(HTTPRequest(socket_url, headers=headers, request_timeout=timeout),
                                              subprotocols=["bokeh", token], max_message_size=64 * 1024 * 1024)
         connection.protocol.set_nodelay(True)  # as browsers do

@@ -100,6 +100,26 @@ def test_a_session_from_an_allowed_origin_picks_and_reads(served, atlas, origin,
     asyncio.run(session())
 
 
+def test_a_session_whose_websocket_reaches_another_process_gets_this_servers_stylesheets(served, atlas):
+    """With --processes, a page and its websocket may reach different processes; the second builds the
+    session without writing its page, and Panel's widget styles must still come from this server."""
+    other = BackgroundServer(atlas, ServeOptions(port=0))
+
+    async def session() -> list[str]:
+        # Both processes of a real server share its port, hence its origin: here the other one's is used.
+        client = await SessionClient.open(served.local_url, socket_at=other.url, origin=other.url.rstrip("/"))
+        await client.pick("tibia", atlas["tibia"].name)
+        client.close()
+        return [model["attributes"]["url"] for model in client.models.values()
+                if model["name"].endswith("ImportedStyleSheet")]
+
+    try:
+        urls = asyncio.run(session())
+    finally:
+        other.stop()
+    assert urls and all(url.startswith("static/") for url in urls), urls
+
+
 def test_component_resources_are_not_served_and_no_module_is_imported(served):
     assert "this" not in sys.modules
     status, _, _ = _get(served.server.port, "/components/this/x/_css/a")

@@ -11,6 +11,8 @@ from html import escape
 
 import panel as pn
 from bokeh.io.doc import _PATCHED_CURDOCS
+from bokeh.models import ImportedStyleSheet
+from panel.io.resources import get_dist_path, patch_stylesheet
 from tornado.ioloop import IOLoop
 from tornado.process import task_id
 from tornado.routing import Rule
@@ -72,10 +74,33 @@ def app_routes(atlas: Atlas, meshes: MeshData | None = None) -> dict:
     meshes = meshes if meshes is not None else pack_meshes(atlas)
 
     def explorer_page():
+        _local_stylesheets()
         return KneeExplorerApp(atlas=atlas, query=dict(pn.state.session_args or {}), meshes=meshes,
                                document=pn.state.curdoc)
 
-    return {"/": explorer_page, "/credits": lambda: credits_page(atlas)}
+    def credits():
+        _local_stylesheets()
+        return credits_page(atlas)
+
+    return {"/": explorer_page, "/credits": credits}
+
+
+def _local_stylesheets() -> None:
+    """Point the session's widget stylesheets at this server once its page is built, before the page pulls it.
+
+    Panel points them at its CDN and moves them here while it writes the page. With several server
+    processes, a page's websocket may reach another process than its page did: that process builds
+    the session anew and never writes it as a page, so offline its widgets would go unstyled (and
+    the layout shift under the pointer).
+    """
+    document = pn.state.curdoc
+
+    def move() -> None:
+        for root in document.roots:
+            for stylesheet in root.select({"type": ImportedStyleSheet}):
+                patch_stylesheet(stylesheet, get_dist_path())
+
+    document.add_next_tick_callback(move)
 
 
 def mesh_route(meshes: MeshData) -> tuple:
