@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from panel.util import parse_query
@@ -87,13 +88,14 @@ class Audience:
     port: int
     origins: tuple[tuple[str, int | None], ...] = ()
 
-    def hosts(self) -> list[str]:
-        """Every ``host:port`` allowed, in Bokeh's allow-list form."""
-        allowed = [f"{name}:{self.port}" for name in _LOCAL_NAMES]
+    @cached_property
+    def hosts(self) -> frozenset[str]:
+        """Every ``host:port`` allowed, in Bokeh's allow-list form (worked out once: every request asks)."""
+        allowed = {f"{name}:{self.port}" for name in _LOCAL_NAMES}
         for host, port in self.origins:
             ports = (port,) if port is not None else (self.port, 80, 443)
-            allowed += [f"{host}:{p}" for p in ports]
-        return list(dict.fromkeys(allowed))
+            allowed |= {f"{host}:{p}" for p in ports}
+        return frozenset(allowed)
 
     def allows_host(self, host: str, default_ports: tuple[int, ...] = (80, 443)) -> bool:
         """Whether a ``Host`` header (``host[:port]``; without a port, behind a proxy of either scheme)
@@ -105,7 +107,7 @@ class Audience:
             return False
         if not parts.hostname or parts.path or parts.query or parts.username or parts.password is not None:
             return False
-        allowed = self.hosts()
+        allowed = self.hosts
         return any(f"{_bracketed(parts.hostname)}:{port}" in allowed for port in ports)
 
     def allows_origin(self, origin: str) -> bool:

@@ -169,7 +169,7 @@ def make_server(atlas: Atlas, options: ServeOptions = ServeOptions(), loop=None,
     audience = Audience(port=server.port, origins=origins)
     application = server._tornado
     application.websocket_origins.clear()
-    application.websocket_origins.update(audience.hosts())
+    application.websocket_origins.update(audience.hosts)
     # Panel's route for component resources imports any module a URL names; the explorer's pages use none.
     application.wildcard_router.rules = [rule for rule in application.wildcard_router.rules
                                          if getattr(rule.target, "__name__", "") != "ComponentResourceHandler"]
