@@ -4,9 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages for off-screen rendering with the VTK wheels (EGL through Mesa), and Chromium for the browser tests.
 SYSTEM_PACKAGES := libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libxrender1 libxcursor1 libxft2 libxinerama1 chromium
-# The Khronos glTF validator for the GLB export test, installed into a git-ignored folder.
+# npm packages for the tests, pinned, installed into a git-ignored folder: the Khronos glTF validator (GLB
+# export), three.js (the GLB drawn by a glTF viewer in the browser) and axe-core (accessibility checks, its
+# script at .node/node_modules/axe-core/axe.min.js). .node/installed lists what was installed last.
 NODE_TOOLS := .node
-GLTF_VALIDATOR := gltf-validator@2.0.0-dev.3.10
+NODE_PACKAGES := gltf-validator@2.0.0-dev.3.10 three@0.187.0 axe-core@4.14.1
 
 .PHONY: setup system-packages node-tools spl-geometry serve test build-meshes benchmark
 
@@ -23,17 +25,18 @@ system-packages:
 		echo "         install them with: sudo apt-get install" $$missing; \
 	fi
 
-node-tools: $(NODE_TOOLS)/node_modules/gltf-validator/package.json
-
-$(NODE_TOOLS)/node_modules/gltf-validator/package.json:
-	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+node-tools:
+	@if [ "$$(cat $(NODE_TOOLS)/installed 2>/dev/null)" = "$(NODE_PACKAGES)" ]; then exit 0; fi; \
+	if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing system packages: nodejs npm"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 	fi; \
 	if command -v npm >/dev/null; then \
-		npm install --silent --no-audit --no-fund --prefix $(NODE_TOOLS) $(GLTF_VALIDATOR); \
+		echo "installing into $(NODE_TOOLS): $(NODE_PACKAGES)"; \
+		npm install --silent --no-audit --no-fund --save-exact --prefix $(NODE_TOOLS) $(NODE_PACKAGES) && \
+		echo "$(NODE_PACKAGES)" > $(NODE_TOOLS)/installed; \
 	else \
-		echo "warning: npm not found; the glTF validator test will be skipped"; \
+		echo "warning: npm not found; the tests that need $(NODE_PACKAGES) will be skipped"; \
 	fi
 
 $(VENV)/.installed: pyproject.toml constraints.txt
