@@ -24,6 +24,11 @@ from explorer.app.meshdata import MeshData, pack_meshes
 from explorer.atlas import Atlas
 
 MESH_ROUTE = "/knee-meshes.bin"
+#: Every page: laid out for the device's width (a phone would lay it out at 980 px and shrink it), inside a
+#: ``main`` landmark. Panel extends its base page with it.
+PAGE_TEMPLATE = """{% block preamble %}{{ super() }}
+<meta name="viewport" content="width=device-width, initial-scale=1">{% endblock %}
+{% block contents %}<main>{{ super() }}</main>{% endblock %}"""
 
 
 class MeshBlockHandler(RequestHandler):
@@ -56,11 +61,11 @@ def credits_page(atlas: Atlas) -> pn.viewable.Viewable:
     lines = "".join(f"<li>{escape(line)}</li>" for line in atlas.credits())
     notices = "".join(f"<p class='licence-notice'>{escape(line)}</p>" for line in atlas.notices())
     return pn.pane.HTML(
-        f"<main><h1>Credits and licences</h1><p>The explorer's code and texts: MIT licence.</p>"
+        f"<h1>Credits and licences</h1><p>The explorer's code and texts: MIT licence.</p>"
         f"<p>Geometry shown: {escape(atlas.geometry_title)}.</p>"
         f"<h2>Attribution</h2><ul>{lines}</ul>{notices}"
         f"<h2>Per 3D model</h2><table><thead><tr><th>Structure</th><th>File</th><th>Licence</th><th>Geometry</th>"
-        f"</tr></thead><tbody>{rows}</tbody></table><p><a href='./'>Back to the explorer</a></p></main>",
+        f"</tr></thead><tbody>{rows}</tbody></table><p><a href='./'>Back to the explorer</a></p>",
         sizing_mode="stretch_width")
 
 
@@ -74,15 +79,20 @@ def app_routes(atlas: Atlas, meshes: MeshData | None = None) -> dict:
     meshes = meshes if meshes is not None else pack_meshes(atlas)
 
     def explorer_page():
-        _local_stylesheets()
+        _page_setup()
         return KneeExplorerApp(atlas=atlas, query=dict(pn.state.session_args or {}), meshes=meshes,
                                document=pn.state.curdoc)
 
     def credits():
-        _local_stylesheets()
+        _page_setup()
         return credits_page(atlas)
 
     return {"/": explorer_page, "/credits": credits}
+
+
+def _page_setup() -> None:
+    pn.state.curdoc.template = PAGE_TEMPLATE
+    _local_stylesheets()
 
 
 def _local_stylesheets() -> None:
