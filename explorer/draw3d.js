@@ -81,3 +81,53 @@ function projectPoint(mvp, p, width, height) {
   const w = mvp[3] * p[0] + mvp[7] * p[1] + mvp[11] * p[2] + mvp[15];
   return [((x / w + 1) / 2) * width, ((1 - y / w) / 2) * height, w > 0];
 }
+
+// Whether the plane [a, b, c, d] (kept where a x + b y + c z + d >= 0) runs through the box from lo to hi.
+function planeCutsBox(plane, lo, hi) {
+  let below = false, above = false;
+  for (let corner = 0; corner < 8; corner++) {
+    const p = [0, 1, 2].map((k) => ((corner >> k) & 1 ? hi[k] : lo[k]));
+    const side = dot(plane, p) + plane[3];
+    below = below || side < 0;
+    above = above || side > 0;
+  }
+  return below && above;
+}
+
+// The surface shaders. Uniforms: mvp, eye (the camera's position), colour, alpha; clipPlane [a, b, c, d]
+// keeps what lies where a x + b y + c z + d >= 0 ([0, 0, 0, 1] keeps everything); capped says the plane
+// runs through this structure; pickMode draws the bare colour (an id) instead of shading it.
+// Cut faces: a closed mesh cut open shows its inside, that is its back faces, through the cut. With both
+// faces drawn, a back face of a cut structure is drawn as the cut face would be: in the structure's colour,
+// a little darker and flat, lit as the plane is. It is brought CUT_FACE_LIFT_MM towards the eye, so that a
+// surface lying on it (cartilage on its bone) does not show through in specks.
+const SURFACE_VERTEX_SHADER = `#version 300 es
+in vec3 position; in vec3 normal; uniform mat4 mvp; out vec3 vNormal; out vec3 vPos;
+void main() { vNormal = normal; vPos = position; gl_Position = mvp * vec4(position, 1.0); }`;
+const CUT_FACE_SHADE = 0.8;
+const CUT_FACE_LIFT_MM = 1.5;
+const SURFACE_FRAGMENT_SHADER = `#version 300 es
+precision highp float;
+in vec3 vNormal; in vec3 vPos;
+uniform mat4 mvp; uniform vec3 colour; uniform float alpha; uniform vec3 eye; uniform vec4 clipPlane;
+uniform bool capped; uniform bool pickMode;
+out vec4 outColour;
+void main() {
+  if (dot(vec4(vPos, 1.0), clipPlane) < 0.0) discard;
+  vec3 l = normalize(eye - vPos);
+  bool cut = capped && !gl_FrontFacing;
+  gl_FragDepth = gl_FragCoord.z;
+  if (cut) {
+    vec4 lifted = mvp * vec4(vPos + l * ${CUT_FACE_LIFT_MM.toFixed(2)}, 1.0);
+    gl_FragDepth = clamp(0.5 + 0.5 * lifted.z / lifted.w, 0.0, 1.0);
+  }
+  if (pickMode) { outColour = vec4(colour, 1.0); return; }
+  if (cut) {
+    float d = abs(dot(normalize(clipPlane.xyz), l));
+    outColour = vec4(colour * ${CUT_FACE_SHADE.toFixed(2)} * (0.28 + 0.72 * d), alpha);
+    return;
+  }
+  vec3 n = normalize(vNormal);
+  float d = abs(dot(n, l)); float s = pow(d, 40.0) * 0.25;
+  outColour = vec4(colour * (0.28 + 0.72 * d) + vec3(s), alpha);
+}`;

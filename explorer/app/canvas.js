@@ -1,25 +1,13 @@
 // The 3D canvas: the knee drawn with WebGL 2 from the shared mesh block; drag, wheel, pinch and keys
 // move the camera; a click picks the structure under the pointer from an id buffer.
-// The vector maths, creasedNormals, cameraMatrices and projectPoint come from draw3d.js, put before this.
+// Hovering names the structure under the pointer; the selected structure keeps a label pinned to it.
+// The vector maths, creasedNormals, cameraMatrices, projectPoint, planeCutsBox and the surface shaders
+// come from draw3d.js, put before this.
 const CLICK_TOLERANCE_PX = 4;
 const ROTATE_PER_PX = 0.008;
 const KEY_ROTATE = (10 * Math.PI) / 180;
-
-const VERTEX = `#version 300 es
-in vec3 position; in vec3 normal; uniform mat4 mvp; out vec3 vNormal; out vec3 vPos;
-void main() { vNormal = normal; vPos = position; gl_Position = mvp * vec4(position, 1.0); }`;
-const FRAGMENT = `#version 300 es
-precision highp float;
-in vec3 vNormal; in vec3 vPos;
-uniform vec3 colour; uniform float alpha; uniform vec3 eye; uniform vec4 clipPlane; uniform int pickMode;
-out vec4 outColour;
-void main() {
-  if (dot(vec4(vPos, 1.0), clipPlane) < 0.0) discard;
-  if (pickMode == 1) { outColour = vec4(colour, 1.0); return; }
-  vec3 n = normalize(vNormal); vec3 l = normalize(eye - vPos);
-  float d = abs(dot(n, l)); float s = pow(d, 40.0) * 0.25;
-  outColour = vec4(colour * (0.28 + 0.72 * d) + vec3(s), alpha);
-}`;
+const PIN_OFFSET = [28, 30];  // px from the anchor to the pinned label: outwards, up
+const SVG_NS = "http://www.w3.org/2000/svg";
 
 function unpack(entry, buffer) {
   const count = entry.vertices * 3;
@@ -28,9 +16,14 @@ function unpack(entry, buffer) {
   for (let i = 0; i < count; i++) positions[i] = entry.origin[i % 3] + quantised[i] * entry.step[i % 3];
   const Index = entry.index_bytes === 2 ? Uint16Array : Uint32Array;
   const indices = new Index(buffer, entry.indices_at, entry.triangles * 3);
-  const centre = [0, 0, 0];
-  for (let i = 0; i < count; i += 3) { centre[0] += positions[i]; centre[1] += positions[i + 1]; centre[2] += positions[i + 2]; }
-  return Object.assign(creasedNormals(positions, indices), { centre: scale(centre, 3 / count), indexType: 0x1405 });
+  const centre = [0, 0, 0], lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < count; i++) {
+    const k = i % 3;
+    centre[k] += positions[i];
+    lo[k] = Math.min(lo[k], positions[i]);
+    hi[k] = Math.max(hi[k], positions[i]);
+  }
+  return Object.assign(creasedNormals(positions, indices), { centre: scale(centre, 3 / count), lo, hi, indexType: 0x1405 });
 }
 
 export function render({ model, el }) {
@@ -71,14 +64,14 @@ export function render({ model, el }) {
     return sh;
   }
   const program = gl.createProgram();
-  gl.attachShader(program, shader(gl.VERTEX_SHADER, VERTEX));
-  gl.attachShader(program, shader(gl.FRAGMENT_SHADER, FRAGMENT));
+  gl.attachShader(program, shader(gl.VERTEX_SHADER, SURFACE_VERTEX_SHADER));
+  gl.attachShader(program, shader(gl.FRAGMENT_SHADER, SURFACE_FRAGMENT_SHADER));
   gl.linkProgram(program);
   const loc = {};
   for (const name of ["position", "normal"]) loc[name] = gl.getAttribLocation(program, name);
-  for (const name of ["mvp", "colour", "alpha", "eye", "clipPlane", "pickMode"]) loc[name] = gl.getUniformLocation(program, name);
+  for (const name of ["mvp", "colour", "alpha", "eye", "clipPlane", "capped", "pickMode"]) loc[name] = gl.getUniformLocation(program, name);
 
-  let structures = [];  // {id, name, anchor, vao, count, indexType, centre}
+  let structures = [];  // {id, name, anchor, vao, count, indexType, centre, lo, hi}
   let camera = null;
   let view = null;
 
@@ -112,46 +105,56 @@ export function render({ model, el }) {
     const n = clip.normal;
     return [n[0], n[1], n[2], -dot(n, clip.origin)];
   }
-  function drawOne(s) {
+  function drawOne(s, plane) {
+    gl.uniform1i(loc.capped, planeCutsBox(plane, s.lo, s.hi) ? 1 : 0);
     gl.bindVertexArray(s.vao);
     gl.drawElements(gl.TRIANGLES, s.count, s.indexType, 0);
+  }
+
+  function shownStructures() {
+    return structures.map((s, i) => ({ s, i, look: looks(s) })).filter(({ look }) => look.visible && look.opacity > 0);
+  }
+  function useProgram(pickMode) {
+    gl.useProgram(program);
+    gl.uniformMatrix4fv(loc.mvp, false, view.mvp);
+    gl.uniform3fv(loc.eye, camera.position);
+    gl.uniform4fv(loc.clipPlane, clipPlane());
+    gl.uniform1i(loc.pickMode, pickMode ? 1 : 0);
+    gl.viewport(0, 0, canvas.width, canvas.height);
+    gl.enable(gl.DEPTH_TEST);
+    gl.disable(gl.CULL_FACE);  // the back faces seen through a cut are drawn as the cut face
   }
 
   function draw() {
     if (!camera || !structures.length) return;
     view = matrices();
-    gl.viewport(0, 0, canvas.width, canvas.height);
+    idsDrawn = false;
+    useProgram(false);
     gl.clearColor(1, 1, 1, 1);
     gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
-    gl.useProgram(program);
-    gl.uniformMatrix4fv(loc.mvp, false, view.mvp);
-    gl.uniform3fv(loc.eye, camera.position);
-    gl.uniform4fv(loc.clipPlane, clipPlane());
-    gl.uniform1i(loc.pickMode, 0);
-    gl.enable(gl.DEPTH_TEST);
-    gl.disable(gl.CULL_FACE);
-    const shown = structures.map((s) => [s, looks(s)]).filter(([, l]) => l.visible && l.opacity > 0);
+    const plane = clipPlane(), shown = shownStructures();
     gl.disable(gl.BLEND);
     gl.depthMask(true);
-    for (const [s, l] of shown.filter(([, l]) => l.opacity >= 0.999)) {
-      gl.uniform3fv(loc.colour, rgb(l.colour));
+    for (const { s, look } of shown.filter(({ look }) => look.opacity >= 0.999)) {
+      gl.uniform3fv(loc.colour, rgb(look.colour));
       gl.uniform1f(loc.alpha, 1);
-      drawOne(s);
+      drawOne(s, plane);
     }
-    const faint = shown.filter(([, l]) => l.opacity < 0.999)
-      .sort((a, b) => dot(sub(b[0].centre, camera.position), view.f) - dot(sub(a[0].centre, camera.position), view.f));
+    const depth = ({ s }) => dot(sub(s.centre, camera.position), view.f);
+    const faint = shown.filter(({ look }) => look.opacity < 0.999).sort((a, b) => depth(b) - depth(a));
     gl.enable(gl.BLEND);
     gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
     gl.depthMask(false);
-    for (const [s, l] of faint) {
-      gl.uniform3fv(loc.colour, rgb(l.colour));
-      gl.uniform1f(loc.alpha, l.opacity);
-      drawOne(s);
+    for (const { s, look } of faint) {
+      gl.uniform3fv(loc.colour, rgb(look.colour));
+      gl.uniform1f(loc.alpha, look.opacity);
+      drawOne(s, plane);
     }
     gl.depthMask(true);
     gl.bindVertexArray(null);
     drawTriad();
     drawLabels();
+    if (hoverAt) hoverSoon();
     if (holder.dataset.ready !== "true") {
       holder.dataset.ready = "true";
       holder.dataset.readyAt = String(Math.round(performance.now()));
@@ -164,8 +167,10 @@ export function render({ model, el }) {
     window.requestAnimationFrame(() => { pending = false; draw(); });
   }
 
-  // Picking: draw the shown structures in id colours off screen and read the pixel under the pointer.
+  // Picking: the shown structures drawn in id colours off screen, once per frame drawn and only when
+  // asked for (a click or the pointer resting over the view); a click or a hover reads one pixel of it.
   let pickTarget = null;
+  let idsDrawn = false;
   function pickBuffer() {
     const w = canvas.width, h = canvas.height;
     if (pickTarget && pickTarget.w === w && pickTarget.h === h) return pickTarget;
@@ -174,51 +179,96 @@ export function render({ model, el }) {
     gl.bindRenderbuffer(gl.RENDERBUFFER, colour);
     gl.renderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, w, h);
     gl.bindRenderbuffer(gl.RENDERBUFFER, depth);
-    gl.renderbufferStorage(gl.RENDERBUFFER, gl.DEPTH_COMPONENT24, w, h);
+    gl.renderbufferStorage(gl.RENDERBUFFER, gl.DEPTH24_STENCIL8, w, h);
     gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
     gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, colour);
-    gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.DEPTH_ATTACHMENT, gl.RENDERBUFFER, depth);
+    gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.DEPTH_STENCIL_ATTACHMENT, gl.RENDERBUFFER, depth);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     pickTarget = { fb, colour, depth, w, h };
+    idsDrawn = false;
     return pickTarget;
   }
-  function pickAt(clientX, clientY) {
-    if (!camera || !structures.length) return;
+  function drawIds() {
+    const target = pickBuffer();
+    view = matrices();
+    gl.bindFramebuffer(gl.FRAMEBUFFER, target.fb);
+    useProgram(true);
+    gl.disable(gl.BLEND);
+    gl.depthMask(true);
+    gl.clearColor(0, 0, 0, 0);
+    gl.clearStencil(0);
+    gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT | gl.STENCIL_BUFFER_BIT);
+    // Solid structures mark the stencil; ghosted ones fill only what no solid one covers, so a ghosted
+    // structure in front does not catch the click meant for the solid one behind it.
+    gl.enable(gl.STENCIL_TEST);
+    const plane = clipPlane(), shown = shownStructures();
+    for (const solid of [true, false]) {
+      gl.stencilFunc(solid ? gl.ALWAYS : gl.EQUAL, solid ? 1 : 0, 0xff);
+      gl.stencilOp(gl.KEEP, gl.KEEP, solid ? gl.REPLACE : gl.KEEP);
+      for (const { s, i } of shown.filter(({ look }) => (look.opacity >= 0.5) === solid)) {
+        gl.uniform3f(loc.colour, ((i + 1) & 255) / 255, (((i + 1) >> 8) & 255) / 255, 0);
+        drawOne(s, plane);
+      }
+    }
+    gl.disable(gl.STENCIL_TEST);
+    gl.bindVertexArray(null);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    idsDrawn = true;
+  }
+  // The structure drawn under a point of the page, or null.
+  function structureAt(clientX, clientY) {
+    if (!camera || !structures.length) return null;
     const rect = canvas.getBoundingClientRect();
     const x = Math.floor(((clientX - rect.left) / rect.width) * canvas.width);
     const y = Math.floor(((rect.bottom - clientY) / rect.height) * canvas.height);
-    view = matrices();
-    const target = pickBuffer();
-    gl.bindFramebuffer(gl.FRAMEBUFFER, target.fb);
-    gl.viewport(0, 0, canvas.width, canvas.height);
-    gl.useProgram(program);
-    gl.uniformMatrix4fv(loc.mvp, false, view.mvp);
-    gl.uniform4fv(loc.clipPlane, clipPlane());
-    gl.uniform1i(loc.pickMode, 1);
-    gl.enable(gl.DEPTH_TEST);
-    gl.disable(gl.BLEND);
-    gl.depthMask(true);
-    gl.enable(gl.SCISSOR_TEST);  // only the pixel under the pointer is drawn
-    gl.scissor(x, y, 1, 1);
-    const shown = structures.map((s, i) => [s, i, looks(s)]).filter(([, , l]) => l.visible && l.opacity > 0);
+    if (x < 0 || y < 0 || x >= canvas.width || y >= canvas.height) return null;
+    if (!idsDrawn) drawIds();
     const pixel = new Uint8Array(4);
-    let picked = "";
-    // Solid structures first, so a ghosted one in front does not catch the click.
-    for (const candidates of [shown.filter(([, , l]) => l.opacity >= 0.5), shown]) {
-      gl.clearColor(0, 0, 0, 0);
-      gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
-      for (const [s, i] of candidates) {
-        gl.uniform3f(loc.colour, ((i + 1) & 255) / 255, (((i + 1) >> 8) & 255) / 255, 0);
-        drawOne(s);
-      }
-      gl.readPixels(x, y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
-      const index = pixel[0] + (pixel[1] << 8) - 1;
-      if (pixel[3] && index >= 0 && index < structures.length) { picked = structures[index].id; break; }
-    }
-    gl.disable(gl.SCISSOR_TEST);
-    gl.bindVertexArray(null);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, pickTarget.fb);
+    gl.readPixels(x, y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-    model.send_msg({ picked });
+    const index = pixel[0] + (pixel[1] << 8) - 1;
+    return pixel[3] && index >= 0 && index < structures.length ? structures[index] : null;
+  }
+  function pickAt(clientX, clientY) {
+    if (!camera || !structures.length) return;
+    const picked = structureAt(clientX, clientY);
+    model.send_msg({ picked: picked ? picked.id : "" });
+  }
+
+  // Hover: the name of the structure under a mouse or pen at rest (not dragging), at most once a frame.
+  const hoverTip = document.createElement("div");
+  hoverTip.className = "knee-hover";
+  hoverTip.setAttribute("aria-hidden", "true");
+  hoverTip.hidden = true;
+  holder.append(hoverTip);
+  let hoverAt = null;
+  let hoverPending = false;
+  function hoverSoon() {
+    if (hoverPending) return;
+    hoverPending = true;
+    window.requestAnimationFrame(() => { hoverPending = false; showHover(); });
+  }
+  function hideHover() {
+    hoverAt = null;
+    hoverTip.hidden = true;
+    canvas.style.cursor = "grab";
+  }
+  function showHover() {
+    if (!hoverAt || pointers.size) return;
+    const s = structureAt(hoverAt[0], hoverAt[1]);
+    canvas.style.cursor = s ? "pointer" : "grab";
+    hoverTip.hidden = !s;
+    if (!s) return;
+    hoverTip.textContent = s.name;
+    const rect = holder.getBoundingClientRect();
+    const x = hoverAt[0] - rect.left, y = hoverAt[1] - rect.top;
+    const w = hoverTip.offsetWidth, h = hoverTip.offsetHeight;
+    // Below and right of the pointer, or on the other side where the view ends.
+    const left = x + 14 + w <= holder.clientWidth ? x + 14 : Math.max(x - 8 - w, 0);
+    const top = y + 18 + h <= holder.clientHeight ? y + 18 : Math.max(y - 8 - h, 0);
+    hoverTip.style.left = `${left}px`;
+    hoverTip.style.top = `${top}px`;
   }
 
   // Orientation: the frame's axes, seen as the camera sees them.
@@ -255,21 +305,28 @@ export function render({ model, el }) {
     }
   }
 
-  // Labels: nearest structures first; a label that would overlap one already placed is left out.
+  // Labels. The selected structure's is pinned beside it with a leader line, labels switch or not; with
+  // the switch on, the other names follow, nearest first, each left out where it would overlap one placed.
   function drawLabels() {
-    if (!model.labels || !view) { labelLayer.replaceChildren(); return; }
-    const candidates = [];
+    if (!view) { labelLayer.replaceChildren(); return; }
     const plane = clipPlane();
+    const pin = pinnedLabel(plane);
+    labelLayer.replaceChildren(...(pin ? pin.nodes : []));
+    const placed = pin ? [placePin(pin)] : [];
+    if (model.labels) labelLayer.append(...nameLabels(plane, placed));
+  }
+  function nameLabels(plane, placed) {
+    const candidates = [];
     for (const s of structures) {
       const l = looks(s);
-      if (!l.visible || l.opacity < 0.3 || dot(s.anchor, plane) + plane[3] < 0) continue;  // cut away
+      if (s.id === model.selected || !l.visible || l.opacity < 0.3 || dot(s.anchor, plane) + plane[3] < 0) continue;  // cut away
       const [left, top, inFront] = project(s.anchor);
       if (!inFront || left < 0 || top < 0 || left > canvas.clientWidth || top > canvas.clientHeight) continue;
       const depth = dot(sub(s.anchor, camera.position), view.f);
-      candidates.push({ s, left, top, depth, first: s.id === (model.selected || "") ? 0 : 1 });
+      candidates.push({ s, left, top, depth });
     }
-    candidates.sort((a, b) => a.first - b.first || a.depth - b.depth);
-    const placed = [], boxes = [];
+    candidates.sort((a, b) => a.depth - b.depth);
+    const boxes = [];
     for (const c of candidates) {
       const half = [c.s.name.length * 3.4 + 6, 10];
       if (placed.some(([x, y, w, h]) => Math.abs(x - c.left) < w + half[0] && Math.abs(y - c.top) < h + half[1])) continue;
@@ -281,7 +338,44 @@ export function render({ model, el }) {
       box.style.top = `${c.top}px`;
       boxes.push(box);
     }
-    labelLayer.replaceChildren(...boxes);
+    return boxes;
+  }
+  // The selected structure's label and leader line, or null when it is not shown or lies behind the camera.
+  // Where the cut took its anchor away, the anchor moves straight onto the cut face.
+  function pinnedLabel(plane) {
+    const s = structures.find((candidate) => candidate.id === model.selected);
+    if (!s || !looks(s).visible || looks(s).opacity <= 0) return null;
+    const side = dot(s.anchor, plane) + plane[3];
+    const anchor = side < 0 ? sub(s.anchor, scale(plane, side / dot(plane, plane))) : s.anchor;
+    const [x, y, inFront] = project(anchor);
+    if (!inFront) return null;
+    const label = document.createElement("span");
+    label.className = "knee-label knee-pin";
+    label.textContent = s.name;
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.classList.add("knee-leader");
+    const line = document.createElementNS(SVG_NS, "line");
+    const dotMark = document.createElementNS(SVG_NS, "circle");
+    dotMark.setAttribute("cx", x);
+    dotMark.setAttribute("cy", y);
+    dotMark.setAttribute("r", "3");
+    svg.append(line, dotMark);
+    return { x, y, label, line, nodes: [svg, label] };
+  }
+  // Puts the pinned label up and outwards of its anchor, wholly inside the view, and draws the leader
+  // line from the label's nearest edge to the anchor; returns the box other labels keep clear of.
+  function placePin(pin) {
+    const width = canvas.clientWidth, height = canvas.clientHeight, margin = 4;
+    const w = pin.label.offsetWidth, h = pin.label.offsetHeight;
+    const outwards = pin.x < width / 2 ? -1 : 1;
+    const wantLeft = outwards > 0 ? pin.x + PIN_OFFSET[0] : pin.x - PIN_OFFSET[0] - w;
+    const left = Math.min(Math.max(wantLeft, margin), Math.max(width - margin - w, margin));
+    const top = Math.min(Math.max(pin.y - PIN_OFFSET[1] - h / 2, margin), Math.max(height - margin - h, margin));
+    pin.label.style.left = `${left}px`;
+    pin.label.style.top = `${top}px`;
+    const end = [Math.min(Math.max(pin.x, left), left + w), Math.min(Math.max(pin.y, top), top + h)];
+    for (const [name, value] of [["x1", end[0]], ["y1", end[1]], ["x2", pin.x], ["y2", pin.y]]) pin.line.setAttribute(name, value);
+    return [left + w / 2, top + h / 2, w / 2, h / 2];
   }
 
   // Camera moves. The new camera goes to Python (and the link) once a gesture ends.
@@ -322,6 +416,7 @@ export function render({ model, el }) {
   let press = null;
   let pinch = null;
   canvas.addEventListener("pointerdown", (event) => {
+    hideHover();
     canvas.setPointerCapture(event.pointerId);
     pointers.set(event.pointerId, [event.clientX, event.clientY]);
     if (pointers.size === 1) {
@@ -333,6 +428,12 @@ export function render({ model, el }) {
       if (press) press.moved = true;
     }
   });
+  canvas.addEventListener("pointermove", (event) => {
+    if (event.pointerType === "touch" || pointers.size) { hideHover(); return; }
+    hoverAt = [event.clientX, event.clientY];
+    hoverSoon();
+  });
+  canvas.addEventListener("pointerleave", hideHover);
   canvas.addEventListener("pointermove", (event) => {
     if (!pointers.has(event.pointerId) || !camera) return;
     pointers.set(event.pointerId, [event.clientX, event.clientY]);
@@ -364,6 +465,10 @@ export function render({ model, el }) {
     if (!ended) return;
     if (ended.moved) syncCamera();
     else if (ended.button === 0 && event.type === "pointerup") pickAt(event.clientX, event.clientY);
+    if (event.pointerType !== "touch" && event.type === "pointerup") {
+      hoverAt = [event.clientX, event.clientY];
+      hoverSoon();
+    }
   }
   canvas.addEventListener("pointerup", release);
   canvas.addEventListener("pointercancel", release);
@@ -418,7 +523,7 @@ export function render({ model, el }) {
         gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, data.indices, gl.STATIC_DRAW);
         gl.bindVertexArray(null);
         return { id: entry.id, name: entry.name, anchor: entry.anchor, vao, count: entry.triangles * 3,
-                 indexType: data.indexType, centre: data.centre };
+                 indexType: data.indexType, centre: data.centre, lo: data.lo, hi: data.hi };
       });
       redraw();
     })
@@ -427,6 +532,7 @@ export function render({ model, el }) {
   model.on("looks", () => { readLooks(); redraw(); });
   model.on("clip", redraw);
   model.on("labels", redraw);
+  model.on("selected", redraw);
   model.on("camera", () => {
     const next = model.camera;
     if (camera && next && JSON.stringify(next) === JSON.stringify(camera)) return;

@@ -3,7 +3,9 @@
 The meshes go to the browser once, as one compact block served from the app's own route
 (:mod:`explorer.app.meshdata`); after that only small parameters travel: each structure's look,
 the clipping plane, the labels switch and the camera. A click (a press and release at most 4 px
-apart; a drag only moves the camera) picks from an off-screen id buffer and reports the id.
+apart; a drag only moves the camera) picks from an off-screen id buffer and reports the id; the same
+buffer names the structure under a resting mouse. The selected structure keeps a label pinned to it,
+and a cut shows the cut faces of the structures it runs through as solid.
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ _CSS = """
   font: 12px/1.2 system-ui, sans-serif; color: #111; background: rgba(255, 255, 255, 0.85);
   border: 1px solid #888; border-radius: 3px; padding: 1px 4px;
 }
+.knee-pin { transform: none; font-weight: 600; border-color: #222; background: rgba(255, 255, 255, 0.95); }
+.knee-leader { position: absolute; inset: 0; width: 100%; height: 100%; overflow: visible; }
+.knee-leader line { stroke: #222; stroke-width: 1.2; }
+.knee-leader circle { fill: #222; stroke: #fff; stroke-width: 1; }
+.knee-hover {
+  position: absolute; pointer-events: none; white-space: nowrap; z-index: 2;
+  font: 13px/1.3 system-ui, sans-serif; color: #fff; background: rgba(20, 20, 20, 0.85);
+  border-radius: 3px; padding: 2px 6px;
+}
+.knee-hover[hidden] { display: none; }
 """
 
 
@@ -65,7 +77,7 @@ class KneeCanvas(pn.custom.JSComponent):
     clip = param.Dict(default={}, doc="{'origin': [x,y,z], 'normal': [x,y,z]} (kept where (p - origin).normal >= 0) or {}.")
     labels = param.Boolean(default=False, doc="Show structure names over the 3D view.")
     camera = param.Dict(default={}, doc="{'position', 'focalPoint', 'viewUp'}; the browser writes it back after a move.")
-    selected = param.String(default="", doc="The selected structure, labelled first.")
+    selected = param.String(default="", doc="The selected structure, whose label is pinned to it in 3D.")
 
     _esm = _ESM
     _stylesheets = [_CSS]
