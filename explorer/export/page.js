@@ -4,62 +4,116 @@
   const overlay = document.getElementById("overlay");
   const info = document.getElementById("info");
   const HIGHLIGHT = data.highlight;
-  document.getElementById("title").textContent = data.title;
-  document.getElementById("footer").textContent = data.disclaimer + " Geometry: " + data.geometry + ". " + data.credits.join("; ") + ".";
-  document.getElementById("disclaimer").textContent = data.disclaimer;
-  document.getElementById("credits").textContent = [data.geometry + ". " + data.credits.join("; ") + ".",
-                                                     ...data.notices].join(" ");
-  const glossary = document.getElementById("glossary");
-  for (const term of data.glossary) {
-    const dt = document.createElement("dt"); dt.id = "glossary-" + term.id; dt.textContent = term.term;
-    const dd = document.createElement("dd"); dd.textContent = term.definition;
-    glossary.append(dt, dd);
-  }
+  const SEE_THROUGH = 0.2;
+  const WELCOME = "Drag to rotate, scroll to zoom. Click a structure to read about it.";
 
-  function decode(b64, Type) {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    return new Type(bytes.buffer);
-  }
-  // ---- geometry ----
-  const structures = data.structures.map((s) => {
-    const { positions, indices, normals } = creasedNormals(decode(s.positions, Float32Array), decode(s.indices, Uint32Array));
-    let lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
-    for (let i = 0; i < positions.length; i += 3) {
-      for (let k = 0; k < 3; k++) { lo[k] = Math.min(lo[k], positions[i + k]); hi[k] = Math.max(hi[k], positions[i + k]); }
+  // ---- texts ----
+  function fillTexts() {
+    document.getElementById("title").textContent = data.title;
+    document.getElementById("disclaimer").textContent = data.disclaimer;
+    document.getElementById("credits").textContent = [data.geometry + ". " + data.credits.join("; ") + ".",
+                                                       ...data.notices].join(" ");
+    const glossary = document.getElementById("glossary");
+    for (const term of data.glossary) {
+      const dt = document.createElement("dt"); dt.id = "glossary-" + term.id; dt.textContent = term.term;
+      const dd = document.createElement("dd"); dd.textContent = term.definition;
+      glossary.append(dt, dd);
     }
-    return Object.assign({}, s, { positions, indices, normals, lo, hi });
-  });
-  const byId = Object.fromEntries(structures.map((s) => [s.id, s]));
+    // A link to a glossary term opens the glossary, which starts closed.
+    document.addEventListener("click", (e) => {
+      const link = e.target.closest && e.target.closest('a[href^="#glossary-"]');
+      if (!link) return;
+      e.preventDefault();
+      document.getElementById("glossary-box").open = true;
+      const term = document.getElementById(link.getAttribute("href").slice(1));
+      if (term) term.scrollIntoView({ block: "center" });
+    });
+  }
+  fillTexts();
+  function element(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+  function button(text, action) {
+    const b = element("button", "", text); b.type = "button"; b.addEventListener("click", action); return b;
+  }
 
-  // ---- WebGL ----
-  const gl = canvas.getContext("webgl2", { antialias: true, premultipliedAlpha: false, preserveDrawingBuffer: true });
-  if (!gl) { info.textContent = "This page needs WebGL 2 to draw the knee."; return; }
-  function shader(type, source) {
+  // ---- meshes: base64 of zlib-compressed bytes, decoded as page.py's pack_mesh wrote them ----
+  async function inflate(b64) {
+    const text = atob(b64), bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  function unpack(bytes, offset, layout) {
+    const n = layout.points, m = 3 * n, c = 3 * layout.triangles;
+    const positions = new Float32Array(m);
+    for (let k = 0; k < 3; k++) {
+      let value = 0;
+      for (let i = 0; i < n; i++) {
+        const j = k * n + i, z = bytes[offset + j] | (bytes[offset + m + j] << 8);
+        value = (value + ((z >>> 1) ^ -(z & 1))) & 0xffff;
+        positions[3 * i + k] = layout.origin[k] + value * layout.step[k];
+      }
+    }
+    offset += 2 * m;
+    const indices = new Uint32Array(c);
+    let newest = -1;
+    for (let j = 0; j < c; j++) {
+      const back = (bytes[offset + j] | (bytes[offset + c + j] << 8) | (bytes[offset + 2 * c + j] << 16)
+                    | (bytes[offset + 3 * c + j] << 24)) >>> 0;
+      indices[j] = newest + 1 - back; newest = Math.max(newest, indices[j]);
+    }
+    return { positions, indices, end: offset + 4 * c };
+  }
+  function buildStructures(bytes) {
+    let offset = 0;
+    return data.structures.map((s) => {
+      const mesh = unpack(bytes, offset, s.mesh); offset = mesh.end;
+      const { positions, indices, normals } = creasedNormals(mesh.positions, mesh.indices);
+      const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+      for (let i = 0; i < positions.length; i += 3) {
+        for (let k = 0; k < 3; k++) { lo[k] = Math.min(lo[k], positions[i + k]); hi[k] = Math.max(hi[k], positions[i + k]); }
+      }
+      return Object.assign({}, s, { positions, indices, normals, lo, hi, anchor: s.anchors[0], ownOpacity: s.opacity });
+    });
+  }
+
+  // ---- WebGL: both faces drawn; with a cut, the inside of a cut structure is shaded flat as a cap ----
+  const VERTEX = `#version 300 es
+    in vec3 position; in vec3 normal; uniform mat4 mvp; out vec3 vNormal; out vec3 vPos;
+    void main() { vNormal = normal; vPos = position; gl_Position = mvp * vec4(position, 1.0); }`;
+  const FRAGMENT = `#version 300 es
+    precision highp float; in vec3 vNormal; in vec3 vPos; uniform vec3 colour; uniform float alpha;
+    uniform vec3 eye; uniform vec3 forward; uniform vec4 clipPlane; uniform bool capping; out vec4 outColour;
+    void main() {
+      if (dot(vec4(vPos, 1.0), clipPlane) < 0.0) discard;
+      if (capping && !gl_FrontFacing) {
+        float facing = abs(dot(normalize(clipPlane.xyz), forward));
+        outColour = vec4(colour * 0.8 * (0.3 + 0.7 * facing), alpha);
+        return;
+      }
+      vec3 n = normalize(vNormal); vec3 l = normalize(eye - vPos);
+      float d = abs(dot(n, l)); float s = pow(d, 40.0) * 0.2;
+      outColour = vec4(colour * (0.3 + 0.7 * d) + vec3(s), alpha);
+    }`;
+  function compile(gl, type, source) {
     const sh = gl.createShader(type); gl.shaderSource(sh, source); gl.compileShader(sh);
     if (!gl.getShaderParameter(sh, gl.COMPILE_STATUS)) throw new Error(gl.getShaderInfoLog(sh));
     return sh;
   }
-  const program = gl.createProgram();
-  gl.attachShader(program, shader(gl.VERTEX_SHADER, `#version 300 es
-    in vec3 position; in vec3 normal; uniform mat4 mvp; out vec3 vNormal; out vec3 vPos;
-    void main() { vNormal = normal; vPos = position; gl_Position = mvp * vec4(position, 1.0); }`));
-  gl.attachShader(program, shader(gl.FRAGMENT_SHADER, `#version 300 es
-    precision highp float; in vec3 vNormal; in vec3 vPos; uniform vec3 colour; uniform float alpha;
-    uniform vec3 eye; uniform vec4 clipPlane; out vec4 outColour;
-    void main() {
-      if (dot(vec4(vPos, 1.0), clipPlane) < 0.0) discard;
-      vec3 n = normalize(vNormal); vec3 l = normalize(eye - vPos);
-      float d = abs(dot(n, l)); vec3 h = l; float s = pow(max(abs(dot(n, h)), 0.0), 40.0) * 0.2;
-      outColour = vec4(colour * (0.3 + 0.7 * d) + vec3(s), alpha);
-    }`));
-  gl.linkProgram(program);
-  const loc = { position: gl.getAttribLocation(program, "position"), normal: gl.getAttribLocation(program, "normal"),
-    mvp: gl.getUniformLocation(program, "mvp"), colour: gl.getUniformLocation(program, "colour"),
-    alpha: gl.getUniformLocation(program, "alpha"), eye: gl.getUniformLocation(program, "eye"),
-    clipPlane: gl.getUniformLocation(program, "clipPlane") };
-  // Kept where dot([p, 1], CLIP) >= 0; [0, 0, 0, 1] keeps everything.
-  const CLIP = data.clip || [0, 0, 0, 1];
-  for (const s of structures) {
+  function makeProgram(gl) {
+    const program = gl.createProgram();
+    gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VERTEX));
+    gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, FRAGMENT));
+    gl.linkProgram(program);
+    const loc = { position: gl.getAttribLocation(program, "position"), normal: gl.getAttribLocation(program, "normal") };
+    for (const name of ["mvp", "colour", "alpha", "eye", "forward", "clipPlane", "capping"]) loc[name] = gl.getUniformLocation(program, name);
+    return { program, loc };
+  }
+  function upload(gl, loc, s) {
     s.vao = gl.createVertexArray(); gl.bindVertexArray(s.vao);
     for (const [name, array] of [["position", s.positions], ["normal", s.normals]]) {
       const buffer = gl.createBuffer(); gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
@@ -68,21 +122,38 @@
     }
     const ib = gl.createBuffer(); gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, ib);
     gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, s.indices, gl.STATIC_DRAW);
+    gl.bindVertexArray(null);
   }
-  gl.bindVertexArray(null);
+
+  // Kept where dot([p, 1], CLIP) >= 0; [0, 0, 0, 1] keeps everything.
+  const CLIP = data.clip || [0, 0, 0, 1];
+  let gl = null, program = null, loc = null, structures = [], byId = {};
+  let camera = null, selected = data.selected || null, labelsOn = data.labels;
 
   // ---- camera ----
-  let camera = JSON.parse(JSON.stringify(data.camera));
   function matrices() {
     const w = canvas.clientWidth, h = canvas.clientHeight;
     return Object.assign(cameraMatrices(camera, w, h), { w, h });
   }
-  function project(p, M) {
-    return projectPoint(M.mvp, p, M.w, M.h);
+  function project(p, M) { return projectPoint(M.mvp, p, M.w, M.h); }
+  // A cause's page: its structures' sphere fills the height, and leaves room for the labels at the sides.
+  function startCamera() {
+    const base = JSON.parse(JSON.stringify(data.camera));
+    if (!data.frame) return base;
+    const tanHalf = Math.tan(FOV / 2), aspect = canvas.clientWidth / Math.max(canvas.clientHeight, 1);
+    const half = Math.min(Math.atan(tanHalf * 0.9), Math.atan(tanHalf * aspect * 0.62));
+    const back = norm(sub(base.position, base.focalPoint));
+    return { position: add(data.frame.centre, scale(back, data.frame.radius / Math.sin(half))),
+             focalPoint: data.frame.centre.slice(), viewUp: base.viewUp };
+  }
+  function lookFrom(view) {
+    const distance = Math.hypot(...sub(camera.position, camera.focalPoint));
+    camera = { position: add(camera.focalPoint, scale(view.direction, distance)), focalPoint: camera.focalPoint,
+               viewUp: view.up.slice() };
+    redraw(); atRest();
   }
 
   // ---- drawing ----
-  let selected = data.selected || null, labelsOn = data.labels;
   function draw() {
     const dpr = window.devicePixelRatio || 1;
     const w = Math.round(canvas.clientWidth * dpr), h = Math.round(canvas.clientHeight * dpr);
@@ -90,8 +161,8 @@
     gl.viewport(0, 0, w, h); gl.clearColor(1, 1, 1, 1); gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
     gl.enable(gl.DEPTH_TEST); gl.useProgram(program);
     const M = matrices();
-    gl.uniformMatrix4fv(loc.mvp, false, M.mvp); gl.uniform3fv(loc.eye, camera.position);
-    gl.uniform4fv(loc.clipPlane, CLIP);
+    gl.uniformMatrix4fv(loc.mvp, false, M.mvp); gl.uniform3fv(loc.eye, camera.position); gl.uniform3fv(loc.forward, M.f);
+    gl.uniform4fv(loc.clipPlane, CLIP); gl.uniform1i(loc.capping, data.clip ? 1 : 0);
     const visible = structures.filter((s) => s.visible);
     const passes = [visible.filter((s) => s.opacity >= 1), visible.filter((s) => s.opacity < 1)];
     passes.forEach((list, pass) => {
@@ -117,6 +188,16 @@
     return ys;
   }
   const SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attributes) {
+    const el = document.createElementNS(SVG, tag);
+    for (const [key, value] of Object.entries(attributes)) el.setAttribute(key, value);
+    return el;
+  }
+  const measure = document.createElement("canvas").getContext("2d");
+  function textWidth(text) {
+    measure.font = "13px " + getComputedStyle(overlay).fontFamily;
+    return measure.measureText(text).width;
+  }
   function drawLabels(M) {
     overlay.replaceChildren();
     if (!labelsOn) return;
@@ -125,27 +206,22 @@
     const cx = M.w / 2, height = 17;
     for (const side of ["left", "right"]) {
       const list = points.filter((a) => (side === "left") === (a.p[0] < cx)).sort((a, b) => a.p[1] - b.p[1]);
-      const ys = spread(list.map((a) => a.p[1]), height, 44, M.h - document.getElementById("footer").offsetHeight - 12);
+      const ys = spread(list.map((a) => a.p[1]), height, 6, M.h - 6);
+      const widest = Math.max(0, ...list.map((a) => textWidth(a.s.name))) + 8;
+      const x = side === "left" ? Math.max(Math.min(M.w * 0.3, cx - 120), widest) : Math.min(Math.max(M.w * 0.7, cx + 120), M.w - widest);
       list.forEach((a, i) => {
-        const x = side === "left" ? Math.min(M.w * 0.3, cx - 120) : Math.max(M.w * 0.7, cx + 120);
         const y = ys[i] + height / 2;
-        const line = document.createElementNS(SVG, "line");
-        line.setAttribute("x1", a.p[0]); line.setAttribute("y1", a.p[1]);
-        line.setAttribute("x2", side === "left" ? x + 4 : x - 4); line.setAttribute("y2", y);
-        line.setAttribute("stroke", "#222"); line.setAttribute("stroke-width", "1");
-        const dotEl = document.createElementNS(SVG, "circle");
-        dotEl.setAttribute("cx", a.p[0]); dotEl.setAttribute("cy", a.p[1]); dotEl.setAttribute("r", 2.5);
-        const text = document.createElementNS(SVG, "text");
-        text.setAttribute("x", x); text.setAttribute("y", y + 4);
-        text.setAttribute("text-anchor", side === "left" ? "end" : "start");
-        text.setAttribute("class", "label"); text.setAttribute("data-id", a.s.id);
+        const text = svg("text", { x, y: y + 4, "text-anchor": side === "left" ? "end" : "start", class: "label",
+                                   "data-id": a.s.id });
         text.textContent = a.s.name;
-        overlay.append(line, dotEl, text);
+        overlay.append(svg("line", { x1: a.p[0], y1: a.p[1], x2: side === "left" ? x + 4 : x - 4, y2: y, stroke: "#222",
+                                     "stroke-width": 1 }),
+                       svg("circle", { cx: a.p[0], cy: a.p[1], r: 2.5 }), text);
       });
     }
   }
 
-  // ---- picking: the nearest triangle under the pointer ----
+  // ---- picking: triangles under the pointer ----
   function ray(x, y) {
     const M = matrices();
     const px = (2 * x / M.w - 1) * M.aspect / M.t, py = (1 - 2 * y / M.h) / M.t;
@@ -159,115 +235,193 @@
     }
     return t1 >= Math.max(t0, 0);
   }
+  // The distance along the ray to the nearest triangle of s on the kept side of the cut, or Infinity.
+  function nearestHit(s, o, d) {
+    if (!s.visible || !hitBox(s, o, d)) return Infinity;
+    const P = s.positions, I = s.indices;
+    let best = Infinity;
+    for (let t = 0; t < I.length; t += 3) {
+      const a = I[t] * 3, b = I[t + 1] * 3, c = I[t + 2] * 3;
+      const e1 = [P[b] - P[a], P[b + 1] - P[a + 1], P[b + 2] - P[a + 2]];
+      const e2 = [P[c] - P[a], P[c + 1] - P[a + 1], P[c + 2] - P[a + 2]];
+      const pv = cross(d, e2), det = dot(e1, pv);
+      if (Math.abs(det) < 1e-12) continue;
+      const tv = [o[0] - P[a], o[1] - P[a + 1], o[2] - P[a + 2]];
+      const u = dot(tv, pv) / det; if (u < 0 || u > 1) continue;
+      const qv = cross(tv, e1), v = dot(d, qv) / det; if (v < 0 || u + v > 1) continue;
+      const dist = dot(e2, qv) / det;
+      if (dist <= 0 || dist >= best) continue;
+      if (dot(add(o, scale(d, dist)), CLIP) + CLIP[3] < 0) continue;
+      best = dist;
+    }
+    return best;
+  }
+  // The nearest solid structure under the pixel, else the nearest see-through one.
   function pickAt(x, y) {
     const { origin: o, dir: d } = ray(x, y);
     let best = null, bestT = Infinity, ghostBest = null, ghostT = Infinity;
     for (const s of structures) {
-      if (!s.visible || !hitBox(s, o, d)) continue;
-      const P = s.positions, I = s.indices;
-      for (let t = 0; t < I.length; t += 3) {
-        const a = I[t] * 3, b = I[t + 1] * 3, c = I[t + 2] * 3;
-        const e1 = [P[b] - P[a], P[b + 1] - P[a + 1], P[b + 2] - P[a + 2]];
-        const e2 = [P[c] - P[a], P[c + 1] - P[a + 1], P[c + 2] - P[a + 2]];
-        const pv = cross(d, e2), det = dot(e1, pv);
-        if (Math.abs(det) < 1e-12) continue;
-        const tv = [o[0] - P[a], o[1] - P[a + 1], o[2] - P[a + 2]];
-        const u = dot(tv, pv) / det; if (u < 0 || u > 1) continue;
-        const qv = cross(tv, e1), v = dot(d, qv) / det; if (v < 0 || u + v > 1) continue;
-        const dist = dot(e2, qv) / det;
-        if (dist <= 0) continue;
-        const hit = add(o, scale(d, dist));
-        if (dot(hit, CLIP) + CLIP[3] < 0) continue;
-        if (s.opacity >= 0.5 && dist < bestT) { bestT = dist; best = s.id; }
-        if (s.opacity < 0.5 && dist < ghostT) { ghostT = dist; ghostBest = s.id; }
-      }
+      const dist = nearestHit(s, o, d);
+      if (s.opacity >= 0.5 && dist < bestT) { bestT = dist; best = s.id; }
+      if (s.opacity < 0.5 && dist < ghostT) { ghostT = dist; ghostBest = s.id; }
     }
     return best || ghostBest;
   }
+  // Whether the pixel shows s: it is hit there, and no solid structure is hit before it.
+  function shows(s, x, y) {
+    const { origin: o, dir: d } = ray(x, y);
+    const own = nearestHit(s, o, d);
+    if (own === Infinity) return false;
+    return structures.every((other) => other === s || other.opacity < 0.5 || nearestHit(other, o, d) >= own);
+  }
 
-  // Label only structures whose anchor is not hidden behind another one; run when the camera comes to rest.
-  function refreshOcclusion() {
+  // Each labelled structure points at the first of its anchors that is in the view and in sight;
+  // a pain cause's structure is labelled even when all are hidden, at its first anchor in the view.
+  function placeAnchors() {
     const M = matrices();
     for (const s of structures) {
-      if (!s.labelled) continue;
-      const p = project(s.anchor, M);
-      s.seen = p[2] && p[0] >= 0 && p[1] >= 0 && p[0] <= M.w && p[1] <= M.h && pickAt(p[0], p[1]) === s.id;
+      if (!s.labelled || !s.visible) continue;
+      const inView = s.anchors.filter((a) => { const p = project(a, M); return p[2] && p[0] >= 0 && p[1] >= 0 && p[0] <= M.w && p[1] <= M.h; });
+      const inSight = inView.find((a) => { const p = project(a, M); return shows(s, p[0], p[1]); });
+      const involved = data.cause && data.cause.structures.includes(s.id);
+      s.anchor = inSight || (involved && inView[0]) || s.anchors[0];
+      s.seen = Boolean(inSight || (involved && inView.length));
     }
     redraw();
   }
   let restTimer = null;
-  function atRest() { clearTimeout(restTimer); restTimer = setTimeout(refreshOcclusion, 150); }
+  function atRest() { clearTimeout(restTimer); restTimer = setTimeout(placeAnchors, 150); }
 
   // ---- the information panel ----
-  function show(id) {
-    selected = id;
-    info.replaceChildren();
-    if (!id) { info.innerHTML = "<p>Drag to rotate, scroll to zoom. Click a structure to read about it.</p>"; redraw(); return; }
-    const entry = data.info[id];
-    const h2 = document.createElement("h2"); h2.className = "info-name"; h2.textContent = entry.name;
-    const group = document.createElement("p"); group.className = "group"; group.textContent = entry.group;
-    const text = document.createElement("div"); text.className = "info-text";
-    text.innerHTML = entry.html;  // produced by the project's Markdown renderer, which escapes raw HTML
-    info.append(h2, group, text);
-    if (entry.causes.length) {
-      const h3 = document.createElement("h3"); h3.textContent = "Pain behind the knee: causes involving it";
-      info.append(h3);
-      for (const cid of entry.causes) {
-        const cause = data.causes[cid];
-        const box = document.createElement("details"); box.className = "cause";
-        const summary = document.createElement("summary"); summary.textContent = cause.name;
-        box.append(summary);
-        if (cause.urgent) {
-          const urgent = document.createElement("p"); urgent.className = "urgent";
-          urgent.textContent = "Urgent: this needs medical care the same day."; box.append(urgent);
-        }
-        const body = document.createElement("div"); body.innerHTML = cause.html; box.append(body);
-        info.append(box);
-      }
+  function causeBox(cid) {
+    const cause = data.causes[cid];
+    const box = element("details", "cause");
+    box.append(element("summary", "", cause.name));
+    if (cause.urgent) box.append(element("p", "urgent", "Urgent: this needs medical care the same day."));
+    const body = element("div"); body.innerHTML = cause.html; box.append(body);  // the project's renderer escapes raw HTML
+    return box;
+  }
+  function structureActions(id) {
+    const s = byId[id], entry = data.info[id], actions = element("div", "actions");
+    actions.append(button("Hide", () => { s.visible = false; show(null); atRest(); }),
+                   button(s.opacity < 0.5 ? "Solid" : "See-through", () => {
+                     s.opacity = s.opacity < 0.5 ? 1 : SEE_THROUGH; show(id); atRest();
+                   }));
+    const group = structures.filter((other) => data.info[other.id].group === entry.group);
+    if (group.length > 1) {
+      actions.append(button("Hide all " + entry.groupName.toLowerCase(), () => {
+        for (const other of group) other.visible = false;
+        show(null); atRest();
+      }));
     }
-    const credit = document.createElement("p"); credit.className = "credit"; credit.textContent = entry.credit;
-    info.append(credit);
+    return actions;
+  }
+  function showStructure(id) {
+    const entry = data.info[id];
+    if (data.cause) info.append(button("Back to " + data.cause.name, () => show(null)));
+    const text = element("div", "info-text"); text.innerHTML = entry.html;  // escaped by the project's renderer
+    info.append(element("h2", "info-name", entry.name), element("p", "group", entry.groupName));
+    if (byId[id]) info.append(structureActions(id));
+    info.append(text);
+    if (entry.causes.length) {
+      info.append(element("h3", "", "Pain behind the knee: causes involving it"));
+      for (const cid of entry.causes) info.append(causeBox(cid));
+    }
+    info.append(element("p", "credit", entry.credit));
+  }
+  function showCause() {
+    const cause = data.cause, card = element("section", "cause-card");
+    card.setAttribute("aria-label", cause.name);
+    const summary = element("div", "cause-summary"); summary.innerHTML = cause.summary;
+    card.append(element("h2", "cause-name", cause.name), summary);
+    if (cause.urgent) card.append(element("p", "urgent", "Urgent: this needs medical care the same day."));
+    const flags = element("div", "red-flags"); flags.innerHTML = cause.redFlags;
+    card.append(element("h3", "", "Red flags"), flags);
+    const heading = element("h3", "", "Structures involved"); heading.id = "involved-heading";
+    const list = element("ul", "involved"); list.setAttribute("aria-labelledby", "involved-heading");
+    for (const id of cause.structures) {
+      const item = element("li"), swatch = element("span", "swatch");
+      swatch.style.background = byId[id].colour;
+      const entry = button(data.info[id].name, () => show(id)); entry.dataset.id = id;
+      entry.prepend(swatch); item.append(entry); list.append(item);
+    }
+    const more = element("details", "cause-more"), body = element("div");
+    body.innerHTML = cause.more;
+    more.append(element("summary", "", "How it presents, why it hurts, what helps"), body);
+    card.append(heading, list, more);
+    info.append(card, element("p", "group", WELCOME));
+  }
+  function show(id) {
+    selected = id && byId[id] ? id : null;
+    info.replaceChildren();
+    if (selected) showStructure(selected);
+    else if (data.cause) showCause();
+    else info.append(element("p", "", WELCOME));
+    info.scrollTop = 0;
     redraw();
   }
 
-  // ---- pointer: drag rotates, a click (under 4 px of movement) picks ----
-  let press = null, last = null;
-  canvas.addEventListener("pointerdown", (e) => { press = last = [e.clientX, e.clientY]; canvas.setPointerCapture(e.pointerId); });
-  canvas.addEventListener("pointermove", (e) => {
-    if (!press) return;
-    const dx = e.clientX - last[0], dy = e.clientY - last[1]; last = [e.clientX, e.clientY];
-    const M = matrices(), offset = sub(camera.position, camera.focalPoint);
-    let o = rotate(offset, camera.viewUp, -dx * 0.01);
-    const right = norm(cross(scale(o, -1), camera.viewUp));
-    o = rotate(o, right, -dy * 0.01);
-    camera.viewUp = norm(rotate(camera.viewUp, right, -dy * 0.01));
-    camera.position = add(camera.focalPoint, o); void M;
-    redraw();
-  });
-  canvas.addEventListener("pointerup", (e) => {
-    if (press && Math.max(Math.abs(e.clientX - press[0]), Math.abs(e.clientY - press[1])) <= 4) {
-      const box = canvas.getBoundingClientRect();
-      show(pickAt(e.clientX - box.left, e.clientY - box.top));
-    } else if (press) {
-      atRest();
-    }
-    press = null;
-  });
-  canvas.addEventListener("wheel", (e) => {
-    e.preventDefault();
-    const offset = sub(camera.position, camera.focalPoint);
-    camera.position = add(camera.focalPoint, scale(offset, Math.exp(e.deltaY * 0.001)));
-    redraw(); atRest();
-  }, { passive: false });
-  document.getElementById("labels-toggle").addEventListener("click", () => { labelsOn = !labelsOn; redraw(); });
-  document.getElementById("reset").addEventListener("click", () => { camera = JSON.parse(JSON.stringify(data.camera)); redraw(); atRest(); });
-  window.addEventListener("resize", () => { redraw(); atRest(); });
+  // ---- pointer, wheel and buttons ----
+  function listen() {
+    let press = null, last = null;
+    canvas.addEventListener("pointerdown", (e) => { press = last = [e.clientX, e.clientY]; canvas.setPointerCapture(e.pointerId); });
+    canvas.addEventListener("pointermove", (e) => {
+      if (!press) return;
+      const dx = e.clientX - last[0], dy = e.clientY - last[1]; last = [e.clientX, e.clientY];
+      let o = rotate(sub(camera.position, camera.focalPoint), camera.viewUp, -dx * 0.01);
+      const right = norm(cross(scale(o, -1), camera.viewUp));
+      o = rotate(o, right, -dy * 0.01);
+      camera.viewUp = norm(rotate(camera.viewUp, right, -dy * 0.01));
+      camera.position = add(camera.focalPoint, o);
+      redraw();
+    });
+    canvas.addEventListener("pointerup", (e) => {
+      if (press && Math.max(Math.abs(e.clientX - press[0]), Math.abs(e.clientY - press[1])) <= 4) {
+        const box = canvas.getBoundingClientRect();
+        show(pickAt(e.clientX - box.left, e.clientY - box.top));
+      } else if (press) {
+        atRest();
+      }
+      press = null;
+    });
+    canvas.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      const offset = sub(camera.position, camera.focalPoint);
+      camera.position = add(camera.focalPoint, scale(offset, Math.exp(e.deltaY * 0.001)));
+      redraw(); atRest();
+    }, { passive: false });
+    const views = document.getElementById("views");
+    for (const view of data.views) { const b = button(view.label, () => lookFrom(view)); b.dataset.view = view.id; views.append(b); }
+    document.getElementById("labels-toggle").addEventListener("click", () => { labelsOn = !labelsOn; redraw(); });
+    document.getElementById("reset").addEventListener("click", () => { camera = startCamera(); redraw(); atRest(); });
+    document.getElementById("show-all").addEventListener("click", () => {
+      for (const s of structures) { s.visible = true; s.opacity = s.ownOpacity; }
+      show(selected); atRest();
+    });
+    window.addEventListener("resize", () => { redraw(); atRest(); });
+  }
 
-  // For scripts and tests: where a structure's anchor is on screen, and picking by pixel.
-  window.kneeExplorer = {
-    screenPoint(id) { const p = project(byId[id].anchor, matrices()); return [p[0], p[1]]; },
-    pickAt, select: show, get selected() { return selected; }, get camera() { return camera; },
-  };
-  if (selected) show(selected); else draw();
-  refreshOcclusion();
+  async function start() {
+    gl = canvas.getContext("webgl2", { antialias: true, premultipliedAlpha: false, preserveDrawingBuffer: true });
+    if (!gl) { info.textContent = "This page needs WebGL 2 to draw the knee."; return; }
+    ({ program, loc } = makeProgram(gl));
+    structures = buildStructures(await inflate(document.getElementById("knee-meshes").textContent.trim()));
+    byId = Object.fromEntries(structures.map((s) => [s.id, s]));
+    for (const s of structures) upload(gl, loc, s);
+    camera = startCamera();
+    listen();
+    show(selected);
+    placeAnchors();
+    draw();
+    // For scripts and tests: where a structure's label points on screen, picking by pixel, selecting.
+    window.kneeExplorer = {
+      screenPoint(id) { const p = project(byId[id].anchor, matrices()); return [p[0], p[1]]; },
+      project(point) { const p = project(point, matrices()); return [p[0], p[1]]; },
+      bounds(id) { return [byId[id].lo, byId[id].hi]; },
+      isShown(id) { return byId[id].visible; },
+      labelled() { return [...overlay.querySelectorAll("text.label")].map((t) => t.dataset.id); },
+      pickAt, select: show, get selected() { return selected; }, get camera() { return camera; },
+    };
+  }
+  start();
 })();

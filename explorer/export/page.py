@@ -1,17 +1,19 @@
-"""One offline interactive HTML page: the view in plain WebGL, labels, and on a click the structure's text and causes."""
+"""One offline interactive HTML page: the view in plain WebGL, labels, a pain cause's card, and on a click the structure's text."""
 
 from __future__ import annotations
 
 import base64
 import json
+import math
 import re
+import zlib
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explorer.appearance import HIGHLIGHT_COLOUR, cut_plane
+from explorer.appearance import HIGHLIGHT_COLOUR, cause_structures, cut_plane
 from explorer.draw3d import drawing_helpers
 from explorer.export.apply import as_view
 from explorer.export.files import atomic_output
@@ -20,15 +22,27 @@ from explorer.text import markdown_to_html
 
 if TYPE_CHECKING:
     from explorer.atlas import Atlas
+    from explorer.export.saved_view import SavedView
+
+#: Vertex positions are stored on a grid this fine (mm), so within half of it of the meshes.
+MESH_STEP_MM = 0.01
+#: The largest sphere (mm) a pain cause's page frames: a long muscle does not shrink the rest.
+CAUSE_FRAME_RADIUS_MM = 110.0
+#: The camera's vertical view angle, as in the scene and draw3d.js's FOV.
+VIEW_ANGLE_DEGREES = 30.0
+#: The buttons that turn the camera: the atlas's named view and the words on the button.
+VIEW_BUTTONS = (("posterior", "Behind"), ("anterior", "Front"), ("medial", "Inner side"),
+                ("lateral", "Outer side"), ("superior", "Above"))
 
 
 def html(view=None, path: str | Path = "knee.html", *, atlas: "Atlas | None" = None, force: bool = False) -> Path:
     """Write the view as one self-contained HTML file that works from disk with no network.
 
-    The page draws the view's structures with WebGL (drag rotates, the wheel zooms), keeps the
-    labels, and on a click shows the structure's name, text and pain causes (all Markdown rendered by
-    :func:`explorer.text.markdown_to_html`, so raw HTML in a text is shown as text). It carries the
-    disclaimer and the attribution lines.
+    The page draws the view's structures with WebGL (drag rotates, the wheel zooms, buttons turn
+    the camera, hide a structure or make it see-through), keeps the labels, opens on the pain
+    cause's card when the view has one, and on a click shows the structure's name, text and pain
+    causes (all Markdown rendered by :func:`explorer.text.markdown_to_html`, so raw HTML in a text
+    is shown as text). It carries the disclaimer and the attribution lines.
 
     Examples
     --------
@@ -68,40 +82,22 @@ def inline(view=None, *, atlas: "Atlas | None" = None, height: int = 640):
 
 def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
     """The self-contained HTML page for a view or a :class:`~explorer.scene.KneeScene` as it is (see :func:`html`)."""
-    from explorer.app.state import ViewState
-    from explorer.export.model import _appearance
-    from explorer.export.saved_view import SavedView
-    from explorer.views import VIEWS
-
-    if atlas is None:
-        from explorer.atlas import load_atlas
-
-        atlas = load_atlas()
-    if hasattr(view, "actors"):  # a KneeScene, drawn as it is
-        atlas = view.atlas
-        saved = SavedView(ViewState(selected=view.selected or "", camera=view.camera_state()))
-        appearance = {sid: (actor.prop.color.hex_rgb.lower(), float(actor.prop.opacity))
-                      for sid, actor in view.actors.items() if actor.visibility}
-    else:
-        saved = as_view(view, atlas)
-        appearance = _appearance(saved, atlas)
+    atlas, saved, appearance = _drawn(view, atlas)
     state = saved.state
-    labelled = set(appearance)
-    if state.cause:
-        labelled = (set(atlas.causes[state.cause].structures) | {state.selected}) & labelled
-    structures = [_structure_data(atlas, sid, colour, opacity, colour == HIGHLIGHT_COLOUR, sid in labelled)
-                  for sid, (colour, opacity) in appearance.items()]
-    if state.camera:
-        camera = {key: [float(v) for v in state.camera[key]] for key in ("position", "focalPoint", "viewUp")}
-    else:
-        named = VIEWS[saved.camera_name].camera(focus=_cause_focus(atlas, state.cause, appearance))
-        camera = {"position": list(named["position"]), "focalPoint": list(named["focal_point"]),
-                  "viewUp": list(named["up"])}
+    involved = [sid for sid in cause_structures(atlas, state.cause) if sid in appearance]
+    labelled = set(involved) | {state.selected} if state.cause else set(appearance)
+    structures, meshes = [], []
+    for sid, (colour, opacity) in appearance.items():
+        entry, packed = _structure_data(atlas, sid, colour, opacity, colour == HIGHLIGHT_COLOUR, sid in labelled)
+        structures.append(entry)
+        meshes.append(packed)
+    camera, frame = _camera(saved, atlas, involved)
     data = {
         "title": saved.title or atlas.title, "disclaimer": atlas.disclaimer, "credits": atlas.credits(),
         "geometry": atlas.geometry_title, "notices": atlas.notices(),
-        "labels": saved.labels, "selected": state.selected if state.selected in appearance else "",
-        "highlight": HIGHLIGHT_COLOUR, "camera": camera, "structures": structures, "clip": _clip_plane(state.clip),
+        "labels": saved.labels or bool(involved), "selected": state.selected if state.selected in appearance else "",
+        "highlight": HIGHLIGHT_COLOUR, "camera": camera, "frame": frame, "structures": structures,
+        "clip": _clip_plane(state.clip), "views": _views(), "cause": _cause_card(atlas, state.cause, involved),
         "info": {sid: _info(atlas, sid) for sid in atlas.structures if atlas[sid].mesh_file},
         "causes": {cid: {"name": c.name, "urgent": bool(c.urgent), "html": _markdown(atlas, c.text)}
                    for cid, c in atlas.causes.items()},
@@ -110,9 +106,29 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
     title = (saved.title or atlas.title).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # JSON inside a script element: no '<' may close it early.
     payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
-    fills = {"TITLE": title, "SCRIPT": drawing_helpers() + "\n" + _template("page.js"), "DATA": payload}
+    fills = {"TITLE": title, "SCRIPT": drawing_helpers() + "\n" + _template("page.js"), "DATA": payload,
+             "MESHES": base64.b64encode(zlib.compress(b"".join(meshes), 9)).decode("ascii")}
     # One pass: what one placeholder brings in is never searched for another.
     return re.sub("__(" + "|".join(fills) + ")__", lambda match: fills[match[1]], _template("page.html"))
+
+
+def _drawn(view, atlas: "Atlas | None") -> "tuple[Atlas, SavedView, dict[str, tuple[str, float]]]":
+    """The atlas, the saved view and structure id -> (colour, opacity) of what the page draws."""
+    from explorer.app.state import ViewState
+    from explorer.export.model import _appearance
+    from explorer.export.saved_view import SavedView
+
+    if hasattr(view, "actors"):  # a KneeScene, drawn as it is
+        saved = SavedView(ViewState(selected=view.selected or "", camera=view.camera_state()))
+        appearance = {sid: (actor.prop.color.hex_rgb.lower(), float(actor.prop.opacity))
+                      for sid, actor in view.actors.items() if actor.visibility}
+        return view.atlas, saved, appearance
+    if atlas is None:
+        from explorer.atlas import load_atlas
+
+        atlas = load_atlas()
+    saved = as_view(view, atlas)
+    return atlas, saved, _appearance(saved, atlas)
 
 
 def _template(name: str) -> str:
@@ -127,31 +143,109 @@ def _info(atlas: "Atlas", sid: str) -> dict:
     s = atlas[sid]
     credit = (f"3D model: {s.provenance.license}{', schematic' if s.schematic else ''}." if s.provenance
               else "No 3D model.")
-    return {"name": s.name, "group": atlas.groups[s.group].name, "html": _markdown(atlas, s.text),
-            "causes": list(s.causes), "credit": credit}
+    return {"name": s.name, "group": s.group, "groupName": atlas.groups[s.group].name,
+            "html": _markdown(atlas, s.text), "causes": list(s.causes), "credit": credit}
 
 
-def _structure_data(atlas: "Atlas", sid: str, colour: str, opacity: float, highlight: bool, labelled: bool) -> dict:
+def _cause_card(atlas: "Atlas", cause: str, involved: list[str]) -> dict | None:
+    """What the page opens on for a pain cause: what it is, its red flags, its drawn structures and the rest of its text."""
+    if not cause:
+        return None
+    c = atlas.causes[cause]
+    rest = "\n\n".join(f"### {heading}\n{body}" for heading, body in c.sections.items() if heading != "Red flags")
+    return {"id": c.id, "name": c.name, "urgent": bool(c.urgent), "summary": _markdown(atlas, c.summary),
+            "redFlags": _markdown(atlas, c.sections.get("Red flags", "")), "more": _markdown(atlas, rest),
+            "structures": involved}
+
+
+def _views() -> list[dict]:
+    from explorer.views import VIEWS
+
+    return [{"id": name, "label": label, "direction": list(VIEWS[name].direction), "up": list(VIEWS[name].up)}
+            for name, label in VIEW_BUTTONS]
+
+
+def _camera(saved: "SavedView", atlas: "Atlas", involved: list[str]) -> tuple[dict, dict | None]:
+    """The page's starting camera, and the sphere it fits to the window (a cause's structures) or None.
+
+    An explicit camera is kept as it is; a named one looks at the cause's structures, if any.
+    """
+    from explorer.views import VIEWS
+
+    state = saved.state
+    if state.camera:
+        return {key: [float(v) for v in state.camera[key]] for key in ("position", "focalPoint", "viewUp")}, None
+    named = VIEWS[saved.camera_name].camera()
+    camera = {"position": list(named["position"]), "focalPoint": list(named["focal_point"]), "viewUp": list(named["up"])}
+    if not involved:
+        return camera, None
+    # Each structure counts once, however finely it is meshed: the central 90% of it along each axis.
+    boxes = np.array([np.percentile(np.asarray(atlas[sid].mesh.points), [5, 95], axis=0) for sid in involved])
+    low, high = boxes[:, 0].min(axis=0), boxes[:, 1].max(axis=0)
+    centre = (low + high) / 2
+    radius = min(max(float(np.linalg.norm(high - low)) / 2, 15.0), CAUSE_FRAME_RADIUS_MM)
+    back = np.asarray(named["position"]) - np.asarray(named["focal_point"])
+    position = centre + back / np.linalg.norm(back) * radius / math.sin(math.radians(VIEW_ANGLE_DEGREES / 2))
+    camera = {"position": [round(float(v), 3) for v in position], "focalPoint": [round(float(v), 3) for v in centre],
+              "viewUp": list(named["up"])}
+    return camera, {"centre": camera["focalPoint"], "radius": round(radius, 3)}
+
+
+def _structure_data(atlas: "Atlas", sid: str, colour: str, opacity: float, highlight: bool,
+                    labelled: bool) -> tuple[dict, bytes]:
+    """A structure's entry in the page's data, and its mesh packed by :func:`pack_mesh`."""
     mesh = atlas[sid].mesh.triangulate()
-    points = np.asarray(mesh.points, dtype=np.float32)
-    faces = mesh.faces.reshape(-1, 4)[:, 1:].astype(np.uint32)
-    centre = (points.min(axis=0) + points.max(axis=0)) / 2
-    anchor = points[int(np.argmin(np.linalg.norm(points - centre, axis=1)))]
+    points = np.asarray(mesh.points, dtype=np.float64)
+    faces = mesh.faces.reshape(-1, 4)[:, 1:]
+    layout, packed = pack_mesh(points, faces)
     return {"id": sid, "name": atlas[sid].name, "colour": colour if not highlight else atlas[sid].colour,
             "opacity": float(opacity), "highlight": highlight, "visible": True, "labelled": labelled,
-            "anchor": [float(v) for v in anchor],
-            "positions": base64.b64encode(points.tobytes()).decode("ascii"),
-            "indices": base64.b64encode(faces.tobytes()).decode("ascii")}
+            "anchors": _anchors(points), "mesh": layout}, packed
 
 
-def _cause_focus(atlas: "Atlas", cause: str, appearance: dict) -> tuple[float, float, float]:
-    if not cause:
-        return (0.0, 0.0, 0.0)
-    ids = [sid for sid in atlas.causes[cause].structures if sid in appearance]
-    if not ids:
-        return (0.0, 0.0, 0.0)
-    bounds = np.array([atlas[sid].mesh.bounds for sid in ids])
-    return tuple(float(v) for v in (bounds[:, 0::2].min(axis=0) + bounds[:, 1::2].max(axis=0)) / 2)
+def _anchors(points: np.ndarray) -> list[list[float]]:
+    """Points of a mesh a label may point at: the vertex nearest its box's centre, then those nearest points off it along each axis."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    centre, reach = (low + high) / 2, (high - low) * 0.3
+    targets = [centre] + [centre + sign * reach * np.eye(3)[axis] for axis in range(3) for sign in (-1, 1)]
+    chosen = [points[int(np.argmin(np.linalg.norm(points - target, axis=1)))] for target in targets]
+    return [[round(float(v), 3) for v in point] for point in chosen]
+
+
+def pack_mesh(points: np.ndarray, faces: np.ndarray) -> tuple[dict, bytes]:
+    """A triangle mesh as bytes that compress well, and the layout the page decodes them with.
+
+    Vertices are renumbered in the order the triangles first use them and put on a grid of
+    :data:`MESH_STEP_MM` (coarser only for a mesh over 655 mm across). Each coordinate is stored
+    as the 16-bit difference from the vertex before, zigzag-coded, low bytes then high bytes; each
+    triangle corner as how far back it reaches from the next new vertex (0 for a new one), in
+    four byte planes.
+
+    Examples
+    --------
+    >>> layout, packed = pack_mesh(np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0.0]]), np.array([[0, 1, 2]]))
+    >>> layout["points"], layout["triangles"], len(packed)
+    (3, 1, 30)
+    """
+    first = np.full(len(points), len(faces) * 3, dtype=np.int64)
+    corners = faces.ravel().astype(np.int64)
+    used, where = np.unique(corners, return_index=True)
+    first[used] = where
+    order = np.argsort(first, kind="stable")
+    renumber = np.empty_like(order)
+    renumber[order] = np.arange(len(order))
+    points, corners = points[order], renumber[corners]
+    low = points.min(axis=0)
+    step = np.maximum((points.max(axis=0) - low) / 65535, MESH_STEP_MM)
+    grid = np.round((points - low) / step).astype(np.int64).T
+    differences = np.diff(grid, axis=1, prepend=0).astype(np.int16).astype(np.int32)
+    zigzag = ((differences << 1) ^ (differences >> 31)).astype("<u2").ravel()
+    newest = np.maximum.accumulate(np.concatenate([[-1], corners]))[:-1]
+    back = (newest + 1 - corners).astype("<u4")
+    planes = [zigzag.view(np.uint8).reshape(-1, 2).T, back.view(np.uint8).reshape(-1, 4).T]
+    layout = {"points": len(points), "triangles": len(faces), "origin": [float(v) for v in low],
+              "step": [float(v) for v in step]}
+    return layout, b"".join(np.ascontiguousarray(p).tobytes() for p in planes)
 
 
 def _clip_plane(clip: tuple[str, float] | None) -> list[float] | None:
