@@ -89,7 +89,8 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
     cause
         A pain cause: its structures are shown in their own colours and everything else is ghosted,
         so the vein, the clot and the muscle around it stay told apart; beside a pathology variant
-        (a Baker's cyst, a thrombus) the cause's other structures are half see-through.
+        (a Baker's cyst, a thrombus) the cause's other structures are half see-through, and a structure
+        that ``encloses`` another of them (the cyst round its bursa) is see-through while what it holds is solid.
     opacity
         Group id -> opacity from 0 to 1.
     ghost
@@ -108,12 +109,14 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
     shown = {sid for sid in asked if not atlas[sid].pathology} | involved
     marked = {selected} & set(meshes)
     pathology = {sid for sid in involved if atlas[sid].pathology}
+    enclosing = {sid for sid in involved if involved.intersection(atlas[sid].encloses)}
+    enclosed = {inner for sid in enclosing for inner in atlas[sid].encloses}
     looks = {}
     for sid in meshes:
         alpha = min(max(float((opacity or {}).get(atlas[sid].group, 1.0)), 0.0), 1.0)
         if involved and sid not in involved:
             alpha = min(alpha, GHOST_OPACITY)
-        elif pathology and sid in involved - pathology:
+        elif sid in enclosing or (pathology and sid in involved - pathology - enclosed):
             alpha = min(alpha, BESIDE_PATHOLOGY_OPACITY)
         elif ghost and not involved and selected in marked and sid != selected:
             alpha = GHOST_OPACITY

@@ -30,7 +30,7 @@ from explorer.safe_read import MAX_MESH_BYTES, UnreadableFile, read_bytes, read_
 
 STRUCTURE_FIELDS = {
     "name": (str, True), "group": (str, True), "parent": (str, False), "aliases": (list, False),
-    "colour": (str, True), "pathology": (bool, False),
+    "colour": (str, True), "pathology": (bool, False), "encloses": (list, False),
 }
 MIN_TEXT_WORDS = 40
 MIN_DISCLAIMER_WORDS = 10
@@ -60,6 +60,7 @@ class Structure:
     source: Path
     mesh_file: str | None = None
     pathology: bool = False  # a pathology variant, shown only when asked for
+    encloses: tuple[str, ...] = ()  # structures inside it, kept in sight when both are shown in a cause
     mesh: "object | None" = None  # pyvista.PolyData once loaded
     provenance: MeshProvenance | None = None
     causes: tuple[str, ...] = ()
@@ -255,7 +256,7 @@ def _read_structures(folder: Path, groups: dict[str, Group], glossary: dict[str,
             id=annotation.id, name=fields["name"].strip(), group=fields["group"],
             parent=fields.get("parent") or fields["group"], aliases=tuple(fields.get("aliases") or ()),
             colour=fields["colour"], text=annotation.text, source=path,
-            pathology=bool(fields.get("pathology", False)),
+            pathology=bool(fields.get("pathology", False)), encloses=tuple(fields.get("encloses") or ()),
         )
     return structures
 
@@ -276,6 +277,9 @@ def _check_hierarchy(structures: dict[str, Structure], groups: dict[str, Group],
     for structure in structures.values():
         if structure.id in groups:
             problems.append(Problem(structure.source, None, f"id {structure.id!r} is also a group id"))
+        for inner in structure.encloses:
+            if inner not in structures or inner == structure.id:
+                problems.append(Problem(structure.source, "encloses", f"unknown structure {inner!r}"))
         if structure.parent == structure.group and structure.group not in groups:
             continue  # the unknown group is already reported
         if structure.parent not in structures and structure.parent not in groups:

@@ -29,11 +29,13 @@ class View:
         return {"position": tuple(float(v) for v in position), "focal_point": tuple(map(float, focus)), "up": self.up}
 
 
-def framing(points: np.ndarray, camera: dict, view_angle: float = 30.0, max_radius_mm: float | None = None) -> dict:
+def framing(points: np.ndarray, camera: dict, view_angle: float = 30.0, max_radius_mm: float | None = None,
+            min_radius_mm: float = 15.0) -> dict:
     """The camera turned onto ``points`` and moved so that they fill the view, looking the same way as before.
 
     The central 90% of the points (along each axis) is fitted, so one long muscle does not shrink
-    the rest; ``max_radius_mm`` caps the framed sphere's radius. Cameras are
+    the rest; ``max_radius_mm`` caps the framed sphere's radius and ``min_radius_mm`` keeps some of the
+    surroundings round a small structure. Cameras are
     ``{"position", "focalPoint", "viewUp"}`` (the app link's names).
 
     Examples
@@ -43,7 +45,7 @@ def framing(points: np.ndarray, camera: dict, view_angle: float = 30.0, max_radi
     [20.0, 0.0, 0.0]
     """
     low, high = np.percentile(np.asarray(points, dtype=float), [5, 95], axis=0)
-    focus, radius = (low + high) / 2, max(float(np.linalg.norm(high - low)) / 2, 15.0)
+    focus, radius = (low + high) / 2, max(float(np.linalg.norm(high - low)) / 2, min_radius_mm)
     if max_radius_mm is not None:
         radius = min(radius, max_radius_mm)
     direction = np.asarray(camera["position"], dtype=float) - np.asarray(camera["focalPoint"], dtype=float)

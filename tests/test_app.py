@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 
 from explorer.app import KneeExplorerApp
-from explorer.app.info import cause_html, structure_html
+from explorer.app.info import WELCOME, cause_heading_html, cause_text_html, structure_html
 from explorer.app.state import ViewState, decode, encode
 from explorer.app.meshdata import pack_meshes
 from explorer.appearance import GHOST_OPACITY, HIGHLIGHT_COLOUR
+from explorer.sight import Sightlines, near_knee
+from explorer.views import named_camera
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +23,14 @@ def meshes(atlas):
     return pack_meshes(atlas)
 
 
+@pytest.fixture(scope="module")
+def sightlines(atlas):
+    return Sightlines(atlas)
+
+
 @pytest.fixture
-def app(atlas, meshes):
-    return KneeExplorerApp(atlas=atlas, meshes=meshes)
+def app(atlas, meshes, sightlines):
+    return KneeExplorerApp(atlas=atlas, meshes=meshes, sightlines=sightlines)
 
 
 def _colour(app, sid):
@@ -81,15 +88,87 @@ def test_info_links_lead_to_causes_and_related_structures(app, atlas):
     assert app.selected == related["id"]
     app.cause_links.choose("structure", "not_on_show")  # only links on show count
     assert app.selected == related["id"]
-    app.cause_links.choose("leave", cause.id)
+    app.leave_cause_button.clicks += 1
     assert app.cause == ""
+
+
+def test_opening_a_cause_clears_the_selection_and_lists_its_structures_first(app, atlas):
+    app.selected = "semimembranosus"
+    app.info_links.choose("cause", "bakers_cyst")
+    assert app.cause == "bakers_cyst"
+    assert app.selected == "" and app.info.object == WELCOME
+    assert [item["id"] for item in app.cause_links.items] == list(atlas.causes["bakers_cyst"].structures)
+    assert app.cause_links.heading == "Structures involved"
+
+
+def _looking_from(camera) -> np.ndarray:
+    offset = np.subtract(camera["position"], camera["focalPoint"])
+    return offset / np.linalg.norm(offset)
+
+
+def test_choosing_from_the_list_turns_and_zooms_onto_the_structure(app, atlas):
+    app.tree.selected = "tibial_nerve"  # what a click on its name in the tree sends
+    assert app.selected == "tibial_nerve"
+    assert _looking_from(app.camera) @ [0, -1, 0] > 0.99  # from behind, where the nerve lies
+    distance = np.linalg.norm(np.subtract(app.camera["position"], app.camera["focalPoint"]))
+    assert distance < 0.8 * np.linalg.norm(named_camera("anterior")["position"])  # closer than the default
+    nerve = near_knee(atlas["tibial_nerve"].mesh.points)
+    assert np.linalg.norm(nerve.mean(axis=0)[[0, 2]] - np.asarray(app.camera["focalPoint"])[[0, 2]]) < 30
+    app.cause_links.items = [{"label": "x", "kind": "structure", "id": "lateral_collateral_ligament"}]
+    app.cause_links.choose("structure", "lateral_collateral_ligament")
+    assert _looking_from(app.camera) @ [1, 0, 0] > 0.99  # the LCL from the lateral side
+
+
+def test_a_structure_hidden_from_every_side_is_shown_with_x_ray(app):
+    app.tree.selected = "anterior_cruciate_ligament"
+    assert app.ghost and app.selected == "anterior_cruciate_ligament"
+    app.tree.selected = ""
+    assert app.selected == ""
+
+
+def test_a_structure_chosen_while_hidden_is_shown_again(app):
+    app.visible = [sid for sid in app.visible if sid != "tibial_nerve"]
+    app.tree.selected = "tibial_nerve"
+    assert "tibial_nerve" in app.visible
+
+
+def test_isolating_a_group_shows_it_alone_and_frames_it(app, atlas):
+    bones = [s.id for s in atlas.in_group("bones") if s.mesh is not None]
+    app.tree._handle_msg({"isolate": bones})  # the group's "only" button
+    assert sorted(app.visible) == sorted(bones)
+    before = dict(app.camera)
+    app.isolate(["medial_meniscus", "lateral_meniscus"])
+    assert sorted(app.visible) == ["lateral_meniscus", "medial_meniscus"]
+    assert np.linalg.norm(np.subtract(app.camera["position"], app.camera["focalPoint"])) < \
+        np.linalg.norm(np.subtract(before["position"], before["focalPoint"]))
+    app.hide_all()
+    assert app.visible == []
+
+
+def test_the_cyst_is_see_through_round_its_solid_bursa(app, atlas):
+    app.cause = "bakers_cyst"
+    looks = app.canvas.appearance
+    cyst, bursa = looks["bakers_cyst"], looks["semimembranosus_gastrocnemius_bursa"]
+    assert cyst[0] and bursa[0] and cyst[1] < 0.5 and bursa[1] == 1.0
+    assert cyst[2] != bursa[2]
+
+
+def test_the_view_is_described_in_words_and_a_selection_announced(app, atlas):
+    app.show_view("posterior")
+    app.selected = "tibia"
+    assert app.description.description.startswith("The right knee seen from behind.")
+    assert "Selected: Tibia" in app.description.description
+    assert app.description.announcement == "Selected: Tibia."
+    app.cause = "deep_vein_thrombosis"
+    assert app.description.announcement == "Pain cause: Deep vein thrombosis."
+    assert "Popliteal vein" in app.description.description
 
 
 def test_annotation_text_is_never_raw_html(atlas):
     for sid in atlas.structures:
         assert "<script" not in structure_html(atlas, sid).lower()
     for cid in atlas.causes:
-        assert "<script" not in cause_html(atlas, cid).lower()
+        assert "<script" not in (cause_heading_html(atlas, cid) + cause_text_html(atlas, cid)).lower()
 
 
 def test_unknown_ids_give_a_notice_not_an_error(app):
@@ -136,7 +215,10 @@ def test_hide_isolate_ghost_restore_and_opacity(app, atlas):
     app.ghost = False
     app.opacity = {"bones": 0.4}
     assert _opacity(app, "femur") == pytest.approx(0.4) and _opacity(app, "medial_meniscus") == 1.0
-    assert app.opacity_sliders["bones"].value == pytest.approx(0.4)
+    assert app.opacity_sliders["bones"].value == 40  # per cent
+    app.opacity_sliders["bones"].value = 65  # what moving the slider sends
+    assert app.opacity["bones"] == pytest.approx(0.65)
+    app.opacity_sliders["bones"].value = 40
     assert "op=bones:0.4" in app.link_query()
     app.reset()
     assert app.selected == "" and app.opacity == {} and set(app.visible) == set(app.default_visible)
@@ -192,8 +274,10 @@ def test_pathology_variants_appear_only_with_their_cause(app, atlas):
     variant = next(s for s in cause.structures if s in variants)
     assert variant not in _shown(app)
     app.cause = cause.id
-    assert variant in _shown(app) and _opacity(app, variant) == 1.0
-    assert all(_opacity(app, sid) < 0.5 for sid in cause.structures if sid != variant and sid in _shown(app))
+    enclosed = set(atlas[variant].encloses)
+    assert variant in _shown(app) and _opacity(app, variant) == (0.45 if enclosed else 1.0)
+    assert all(_opacity(app, sid) < 0.5 for sid in cause.structures
+               if sid != variant and sid in _shown(app) and sid not in enclosed)
     app.cause = ""
     assert variant not in _shown(app)
 
@@ -201,8 +285,8 @@ def test_pathology_variants_appear_only_with_their_cause(app, atlas):
 def test_link_round_trip_restores_the_view(app, atlas, meshes):
     cause = _any_cause(atlas)
     app.tree.shown = ["femur", "tibia", "patella"]
-    app.selected = "patella"
     app.cause = cause.id
+    app.selected = "patella"
     app.show_view("medial")
     app.param.update(opacity={"bones": 0.5}, labels=True, clip_axis="top to bottom", clip_position=-12.0)
     query = app.link_query()

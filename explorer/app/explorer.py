@@ -21,18 +21,26 @@ from panel.io.document import hold
 from panel.io.state import set_curdoc
 
 from explorer.app.canvas import KneeCanvas
-from explorer.app.info import WELCOME, cause_html, related_structures, structure_html
+from explorer.app.controls import check_box, slider
+from explorer.app.describe import ViewDescription, describe_view
+from explorer.app.info import WELCOME, cause_heading_html, cause_text_html, related_structures, structure_html
 from explorer.app.links import LinkList
 from explorer.app.meshdata import MeshData, pack_meshes
 from explorer.app.state import CLIP_RANGE_MM, ViewState, checked_camera, decode, encode
+from explorer.app.tabs import Tabs
 from explorer.app.tree import StructureTree, tree_data
 from explorer.appearance import appearance, cause_structures, cut_plane, default_visible
 from explorer.atlas import Atlas
 from explorer.export.saved_view import SavedView
+from explorer.sight import Sightlines, near_knee
 from explorer.views import VIEWS, framing, named_camera
 
 #: The cause view frames at most a sphere of this radius (mm), so long muscles do not shrink the knee.
 CAUSE_FRAME_RADIUS_MM = 90.0
+#: A structure brought into sight is framed with at least this much round it (mm of radius).
+MIN_FRAME_RADIUS_MM = 45.0
+#: Below this fraction of a structure in sight from every side, X-ray is turned on to show it.
+MIN_SIGHT = 0.15
 #: Clipping choices: the axis each cuts along ("x", "y", "z" in the link).
 CLIP_AXES = {"off": None, "lateral to medial": "x", "front to back": "y", "top to bottom": "z"}
 _STYLE = """
@@ -40,6 +48,13 @@ _STYLE = """
 .cause-urgent { background: #fde2e1; border: 2px solid #b00020; border-radius: 4px; padding: 0.4em 0.7em; }
 .info-credit, .info-group, .info-aliases, .cause-disclaimer, .evidence-source { color: #444; font-size: 0.9em; }
 .info-name, .cause-name { margin: 0.2em 0; }
+"""
+
+#: The side panel: the text about the selection and the tabs below it share its height, each scrolling on its
+#: own, so neither a pick nor the tree following it moves the other (or the page).
+_SIDEBAR = """
+.knee-about { flex: 1 1 50% !important; min-height: 140px; }
+.knee-tabs { flex: 1 1 50% !important; min-height: 220px; }
 """
 
 #: On a phone-sized window the view takes the top of the page and the panels follow below it; the page scrolls.
@@ -51,6 +66,7 @@ _NARROW = """
     flex: 0 0 auto !important; width: 100% !important; max-width: none !important; height: auto !important;
     min-height: fit-content !important; overflow: visible !important;
   }
+  .knee-about, .knee-tabs { flex: 0 0 auto !important; height: auto !important; overflow: visible !important; }
 }
 """
 
@@ -69,6 +85,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
     document
         The served session's document: changes that arrive together (a burst of clicks) are then
         drawn once, on the next tick. Without it (a notebook, a test) every change is drawn at once.
+    sightlines
+        Ray tests on the atlas's meshes, shared by all sessions (built from ``atlas`` if not given).
 
     Examples
     --------
@@ -93,8 +111,9 @@ class KneeExplorerApp(pn.viewable.Viewer):
     notice = param.String(default="", doc="A message for the user (bad link, unknown id).")
 
     def __init__(self, atlas: Atlas, query: dict | None = None, meshes: MeshData | None = None, document=None,
-                 **params):
+                 sightlines: Sightlines | None = None, **params):
         super().__init__(**params)
+        self.sightlines = sightlines if sightlines is not None else Sightlines(atlas)
         self._document = document
         self._location = pn.state.location if document is not None else None
         self.atlas = atlas
@@ -172,6 +191,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
                                  clip=self._clip(), labels=self.labels, selected=self.selected)
         self.tree.param.update(shown=list(self.visible), selected=self.selected)
         self._update_panels()
+        self._update_description()
         self._update_location()
 
     def _corrected(self) -> bool:
@@ -224,23 +244,64 @@ class KneeExplorerApp(pn.viewable.Viewer):
         if self.selected:
             self.visible = [sid for sid in self.visible if sid != self.selected]
 
+    def hide_all(self) -> None:
+        """Hide every structure, to tick back only the ones wanted."""
+        self.visible = []
+
     def isolate_selected(self) -> None:
-        """Show only the selected structure."""
-        if self.selected in self.atlas.structures and self.atlas[self.selected].mesh_file:
-            self.visible = [self.selected]
+        """Show only the selected structure, framed."""
+        self.isolate([self.selected])
+
+    def isolate(self, structure_ids: list[str]) -> None:
+        """Show only these structures (a group, or several chosen ones), framed from the same side."""
+        shown = [sid for sid in dict.fromkeys(structure_ids) if sid in self._drawable]
+        if shown:
+            self.visible = shown
+            self._frame(shown, self.camera)
+
+    def frame_shown(self) -> None:
+        """Zoom on what is shown, looking from the same side."""
+        shown = [sid for sid, look in self._looks().items() if look.visible and look.opacity > 0.2]
+        if shown:
+            self._frame(shown, self.camera, max_radius_mm=None)
 
     def show_all(self) -> None:
         """Show every structure again (pathology aside), opaque, unclipped."""
         self.param.update(visible=list(self.default_visible), opacity={}, ghost=False, clip_axis="off")
 
+    def show_structure(self, structure_id: str) -> None:
+        """Select a structure and bring it into sight, as choosing it from a list or a link does.
+
+        It is shown, and the camera turns to the named side that shows most of it and zooms on it
+        (:class:`~explorer.sight.Sightlines`); when every side hides most of it, X-ray is turned on.
+        """
+        self.selected = structure_id if isinstance(structure_id, str) else ""
+        if self.selected not in self._drawable:
+            return
+        structure = self.atlas[self.selected]
+        if self.selected not in self.visible and not structure.pathology:
+            self.visible = [*self.visible, self.selected]
+        blocking = [sid for sid, look in self._looks().items()
+                    if look.visible and look.opacity >= 0.5 and sid != self.selected]
+        sight = self.sightlines.best(self.selected, blocking)
+        if sight.fraction < MIN_SIGHT:
+            self.ghost = True
+            sight = self.sightlines.best(self.selected, [])
+        self.camera = framing(near_knee(structure.mesh.points), named_camera(sight.view),
+                              max_radius_mm=CAUSE_FRAME_RADIUS_MM, min_radius_mm=MIN_FRAME_RADIUS_MM)
+
+    def _looks(self) -> dict:
+        return appearance(self.atlas, self.visible, self.selected, self.cause, self.opacity, self.ghost)
+
+    def _frame(self, structure_ids: list[str], start: dict, max_radius_mm: float | None = CAUSE_FRAME_RADIUS_MM) -> None:
+        points = np.concatenate([np.asarray(self.atlas[sid].mesh.points) for sid in structure_ids])
+        self.camera = framing(points, start, max_radius_mm=max_radius_mm, min_radius_mm=MIN_FRAME_RADIUS_MM)
+
     def _frame_cause(self, from_behind: bool = False) -> None:
         structures = cause_structures(self.atlas, self.cause)
-        if not structures:
-            return
-        # Every cause in the atlas is a cause of pain behind the knee.
-        start = named_camera("posterior") if from_behind else self.camera
-        points = np.concatenate([np.asarray(self.atlas[sid].mesh.points) for sid in structures])
-        self.camera = framing(points, start, max_radius_mm=CAUSE_FRAME_RADIUS_MM)
+        if structures:
+            # Every cause in the atlas is a cause of pain behind the knee.
+            self._frame(structures, named_camera("posterior") if from_behind else self.camera)
 
     def _on_pick(self, structure_id: str) -> None:
         self.selected = structure_id if structure_id in self.atlas.structures else ""
@@ -249,6 +310,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
     def _on_camera(self) -> None:
         if self.canvas.camera != self.camera:
             self.canvas.camera = dict(self.camera)
+        self._update_description()
         self._update_location()
 
     def _on_browser_camera(self, event) -> None:
@@ -269,18 +331,23 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.canvas = KneeCanvas(manifest=self.meshes.manifest, camera=dict(self.camera), on_pick=self._on_pick,
                                  sizing_mode="stretch_both", min_height=420)
         self.canvas.param.watch(self._on_browser_camera, "camera")
-        self.tree = StructureTree(groups=tree_data(self.atlas), sizing_mode="stretch_width")
+        self.description = ViewDescription()
+        self.tree = StructureTree(groups=tree_data(self.atlas), on_isolate=self.isolate, sizing_mode="stretch_width")
         self.tree.param.watch(self._on_tree_shown, "shown")
-        self.tree.param.watch(lambda e: setattr(self, "selected", e.new if isinstance(e.new, str) else ""), "selected")
+        self.tree.param.watch(self._on_tree_selected, "selected")
         self.search = pn.widgets.TextInput(label="Search structures", placeholder="name or alias, e.g. shin bone",
                                            sizing_mode="stretch_width")
         self.search.param.watch(self._on_search, "value_input")
         self.search_result = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[_STYLE])
         self.notice_pane = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, stylesheets=[_STYLE])
         self.info = pn.pane.HTML(WELCOME, sizing_mode="stretch_width", stylesheets=[_STYLE])
-        self.info_links = LinkList(heading="Related:", on_choose=self._on_link, sizing_mode="stretch_width")
+        self.info_links = LinkList(heading="Related", on_choose=self._on_link, sizing_mode="stretch_width")
         self.cause_card = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, stylesheets=[_STYLE])
-        self.cause_links = LinkList(on_choose=self._on_link, sizing_mode="stretch_width")
+        self.cause_links = LinkList(heading="Structures involved", on_choose=self._on_link,
+                                    sizing_mode="stretch_width")
+        self.cause_text = pn.pane.HTML("", sizing_mode="stretch_width", visible=False, stylesheets=[_STYLE])
+        self.leave_cause_button = pn.widgets.Button(label="Leave pain-cause view", visible=False)
+        self.leave_cause_button.on_click(lambda _e: setattr(self, "cause", ""))
         options = {"(none)": ""} | {c.name: c.id for c in sorted(self.atlas.causes.values(), key=lambda c: c.name)}
         self.cause_select = pn.widgets.Select(label="Pain behind the knee: choose a cause", options=options,
                                               sizing_mode="stretch_width")
@@ -289,30 +356,29 @@ class KneeExplorerApp(pn.viewable.Viewer):
                              for name in VIEWS]
         for button, name in zip(self.view_buttons, VIEWS):
             button.on_click(lambda _e, name=name: self.show_view(name))
-        self.reset_button = pn.widgets.Button(label="Reset", color="warning", description="Back to the default view")
+        self.reset_button = pn.widgets.Button(label="Reset", description="Back to the default view")
         self.reset_button.on_click(lambda _e: self.reset())
-        self.hide_button = pn.widgets.Button(label="Hide selected")
-        self.hide_button.on_click(lambda _e: self.hide_selected())
-        self.isolate_button = pn.widgets.Button(label="Isolate selected")
-        self.isolate_button.on_click(lambda _e: self.isolate_selected())
-        self.show_all_button = pn.widgets.Button(label="Show all")
-        self.show_all_button.on_click(lambda _e: self.show_all())
-        self.ghost_toggle = pn.widgets.Checkbox(label="X-ray: ghost all but the selection")
-        self.ghost_toggle.link(self, value="ghost", bidirectional=True)
-        self.labels_toggle = pn.widgets.Checkbox(label="Show labels in 3D")
-        self.labels_toggle.link(self, value="labels", bidirectional=True)
+        self.action_buttons = []
+        for label, action in (("Hide selected", self.hide_selected), ("Isolate selected", self.isolate_selected),
+                              ("Hide all", self.hide_all), ("Show all", self.show_all),
+                              ("Zoom to shown", self.frame_shown)):
+            button = pn.widgets.Button(label=label)
+            button.on_click(lambda _e, action=action: action())
+            self.action_buttons.append(button)
+        self.ghost_toggle = check_box("X-ray: ghost all but the selection")
+        self.ghost_toggle.link(self, checked="ghost", bidirectional=True)
+        self.labels_toggle = check_box("Show labels in 3D")
+        self.labels_toggle.link(self, checked="labels", bidirectional=True)
         self.clip_select = pn.widgets.Select(label="Cut through the knee", options=list(CLIP_AXES))
         self.clip_select.link(self, value="clip_axis", bidirectional=True)
-        self.clip_slider = pn.widgets.FloatSlider(label="Cut position (mm)", start=-CLIP_RANGE_MM, end=CLIP_RANGE_MM,
-                                                  step=1, value=0.0)
+        self.clip_slider = slider("Cut position", -CLIP_RANGE_MM, CLIP_RANGE_MM, 1, 0.0, unit=" mm", live=True)
         self.clip_slider.link(self, value="clip_position", bidirectional=True)
         self.opacity_sliders = {}
         for group in self.atlas.groups.values():
             if any(s.mesh is not None for s in self.atlas.in_group(group.id)):
-                slider = pn.widgets.FloatSlider(label=f"{group.name} opacity", start=0.0, end=1.0, step=0.05, value=1.0)
-                slider.param.watch(lambda e, g=group.id: setattr(self, "opacity", self.opacity | {g: e.new}),
-                                   "value_throttled")
-                self.opacity_sliders[group.id] = slider
+                control = slider(f"{group.name} opacity", 0, 100, 5, 100, unit=" %")
+                control.param.watch(lambda e, g=group.id: self._on_opacity_slider(g, e.new), "value")
+                self.opacity_sliders[group.id] = control
         self.copy_button = pn.widgets.Button(label="Copy link", color="primary",
                                              description="Copy a link to this view")
         self.copy_button.js_on_click(code="""
@@ -329,6 +395,15 @@ class KneeExplorerApp(pn.viewable.Viewer):
     def _on_tree_shown(self, event) -> None:
         shown = event.new if isinstance(event.new, list) else []
         self.visible = list(dict.fromkeys(sid if isinstance(sid, str) else repr(sid) for sid in shown))
+
+    def _on_tree_selected(self, event) -> None:
+        chosen = event.new if isinstance(event.new, str) else ""
+        if chosen == self.selected:
+            return  # the app's own selection, mirrored in the tree
+        if chosen:
+            self.show_structure(chosen)
+        else:
+            self.selected = ""
 
     def _on_search(self, event) -> None:
         query = (event.new or "").strip()
@@ -358,52 +433,71 @@ class KneeExplorerApp(pn.viewable.Viewer):
             self.info.object = WELCOME
             self.info_links.items = []
         if self.cause:
-            self.cause_card.object = cause_html(self.atlas, self.cause)
-            links = [{"label": self.atlas[s].name, "kind": "structure", "id": s}
-                     for s in self.atlas.causes[self.cause].structures]
-            self.cause_links.items = [*links, {"label": "Leave pain-cause view", "kind": "leave", "id": self.cause}]
+            self.cause_card.object = cause_heading_html(self.atlas, self.cause)
+            self.cause_text.object = cause_text_html(self.atlas, self.cause)
+            self.cause_links.items = [{"label": self.atlas[s].name, "kind": "structure", "id": s}
+                                      for s in self.atlas.causes[self.cause].structures]
         else:
-            self.cause_card.object = ""
+            self.cause_card.object = self.cause_text.object = ""
             self.cause_links.items = []
-        self.cause_card.visible = bool(self.cause)
+        for pane in (self.cause_card, self.cause_text, self.leave_cause_button):
+            pane.visible = bool(self.cause)
+
+    def _update_description(self) -> None:
+        cut = f"{self.clip_axis} at {self.clip_position:g} mm" if CLIP_AXES[self.clip_axis] else ""
+        self.description.description = describe_view(self.atlas, self.visible, self.selected, self.cause,
+                                                     self.camera, self.ghost, cut)
+        chosen = []
+        if self.cause:
+            chosen.append(f"Pain cause: {self.atlas.causes[self.cause].name}.")
+        if self.selected:
+            chosen.append(f"Selected: {self.atlas[self.selected].name}.")
+        self.description.announcement = " ".join(chosen)
 
     def _on_link(self, kind: str, item_id: str) -> None:
         if kind == "cause":
             self.cause = item_id
         elif kind == "structure":
-            self.selected = item_id
-        elif kind == "leave":
-            self.cause = ""
+            self.show_structure(item_id)
 
     @param.depends("cause", watch=True)
     def _on_cause(self) -> None:
         if self.cause and not self._restoring and self.cause in self.atlas.causes:
+            self.selected = ""
             self._frame_cause(from_behind=True)
+
+    def _on_opacity_slider(self, group: str, percent) -> None:
+        if not isinstance(percent, (int, float)) or not math.isfinite(percent):
+            return
+        wanted = round(float(percent) / 100, 3)
+        if wanted != round(float(self.opacity.get(group, 1.0)), 3):  # not the app's own value, mirrored
+            self.opacity = self.opacity | {group: wanted}
 
     @param.depends("opacity", watch=True)
     def _on_opacity(self) -> None:
-        for group, slider in self.opacity_sliders.items():
-            slider.value = float(self.opacity.get(group, 1.0))
+        for group, control in self.opacity_sliders.items():
+            control.value = round(100 * float(self.opacity.get(group, 1.0)))
 
     def __panel__(self) -> pn.viewable.Viewable:
-        actions = pn.FlexBox(self.hide_button, self.isolate_button, self.show_all_button, self.reset_button)
-        views = pn.FlexBox(*self.view_buttons)
         controls = pn.Column(
-            pn.pane.HTML("<h3>Views</h3>"), views, pn.pane.HTML("<h3>Show and hide</h3>"), actions,
+            pn.pane.HTML("<h3>Views</h3>"), pn.FlexBox(*self.view_buttons, self.reset_button),
+            pn.pane.HTML("<h3>Show and hide</h3>"), pn.FlexBox(*self.action_buttons),
             self.ghost_toggle, self.labels_toggle, self.clip_select, self.clip_slider,
             pn.pane.HTML("<h3>Opacity by group</h3>"), *self.opacity_sliders.values(),
             sizing_mode="stretch_width")
-        tabs = pn.Tabs(("Structures", pn.Column(self.search, self.search_result, self.tree, sizing_mode="stretch_width")),
-                       ("View", controls),
-                       sizing_mode="stretch_width", dynamic=False)
+        structures = pn.Column(self.search, self.search_result, self.tree, sizing_mode="stretch_width")
+        tabs = Tabs(objects=[structures, controls], names=["Structures", "View"], label="Structures and view",
+                    sizing_mode="stretch_width", css_classes=["knee-tabs"])
+        about = pn.Column(self.cause_card, self.cause_links, self.cause_text, self.leave_cause_button, self.info,
+                          self.info_links, scroll=True, sizing_mode="stretch_width", css_classes=["knee-about"])
         sharing = pn.Row(self.copy_button, self.download_button, sizing_mode="stretch_width")
-        sidebar = pn.Column(self.notice_pane, sharing, self.cause_select, self.cause_card, self.cause_links,
-                            self.info, self.info_links, tabs, css_classes=["knee-sidebar"],
+        sidebar = pn.Column(self.notice_pane, sharing, self.cause_select, about, tabs, css_classes=["knee-sidebar"],
                             width=400, min_width=300, styles={"flex": "1 1 340px", "max-width": "480px"},
-                            sizing_mode="stretch_height", scroll=True)
+                            sizing_mode="stretch_height", stylesheets=[_SIDEBAR, _NARROW])
         self.canvas.styles = {"flex": "3 1 480px", "min-height": "420px"}
         self.canvas.css_classes = ["knee-view-area"]
-        body = pn.FlexBox(self.canvas, sidebar, flex_wrap="wrap", sizing_mode="stretch_both", stylesheets=[_NARROW])
+        body = pn.FlexBox(self.canvas, sidebar, flex_wrap="wrap", sizing_mode="stretch_both",
+                          stylesheets=[_NARROW])
         footer = pn.pane.HTML(f'<small>Educational material, not a diagnosis. Geometry: '
                               f'<span class="knee-geometry">{escape(self.atlas.geometry_title)}</span>. '
                               '<a href="./credits">Credits and licences</a></small>')

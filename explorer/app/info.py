@@ -68,10 +68,14 @@ def provenance_html(atlas: Atlas, structure_id: str) -> str:
             f'{escape(structure.provenance.license)}. {attribution}</p>')
 
 
-def cause_html(atlas: Atlas, cause_id: str) -> str:
-    """The cause card's HTML: urgency, text, the structures involved and the evidence with sources.
+def cause_heading_html(atlas: Atlas, cause_id: str) -> str:
+    """The top of the cause card: its name, whether it is urgent and its other names.
 
-    ``evidence`` (a list of ``{finding, source}``) and ``urgent`` are shown when the atlas has them.
+    Examples
+    --------
+    >>> from explorer import load_atlas
+    >>> "role=\"alert\"" in cause_heading_html(load_atlas(), "deep_vein_thrombosis")
+    True
     """
     cause = atlas.causes[cause_id]
     parts = [f'<h2 class="cause-name">{escape(cause.name)}</h2>']
@@ -80,10 +84,18 @@ def cause_html(atlas: Atlas, cause_id: str) -> str:
                      'this needs medical care the same day.</p>')
     if cause.aliases:
         parts.append(f'<p class="info-aliases">Also called: {escape(", ".join(cause.aliases))}</p>')
-    parts.append(f'<div class="cause-text">{markdown_to_html(cause.text)}</div>')
-    evidence = getattr(cause, "evidence", None) or ()
+    return "\n".join(parts)
+
+
+def cause_text_html(atlas: Atlas, cause_id: str) -> str:
+    """The cause card below its list of structures: the text and the evidence with its sources.
+
+    ``evidence`` (a list of ``{finding, source}``) is shown when the atlas has it.
+    """
+    cause = atlas.causes[cause_id]
+    parts = [f'<div class="cause-text">{markdown_to_html(cause.text)}</div>']
     items = []
-    for entry in evidence:
+    for entry in getattr(cause, "evidence", None) or ():
         finding = _field(entry, "finding")
         source = _field(entry, "source")
         if finding:

@@ -15,23 +15,29 @@ import param
 
 _ESM = """
 export function render({ model }) {
-  const box = document.createElement("div");
+  const box = document.createElement("section");
   box.className = "knee-links";
   function build() {
-    const buttons = JSON.parse(model.links).map((item) => {
+    const items = JSON.parse(model.links).map((item) => {
       const button = document.createElement("button");
       button.type = "button";
       button.className = item.kind;
       button.textContent = item.label;
       button.addEventListener("click", () => model.send_msg({ kind: item.kind, id: item.id }));
-      return button;
+      const entry = document.createElement("li");
+      entry.append(button);
+      return entry;
     });
-    if (model.heading && buttons.length) {
-      const heading = document.createElement("strong");
+    const list = document.createElement("ul");
+    list.append(...items);
+    if (model.heading && items.length) {
+      const heading = document.createElement("h3");
       heading.textContent = model.heading;
-      box.replaceChildren(heading, ...buttons);
+      box.setAttribute("aria-label", model.heading);
+      box.replaceChildren(heading, list);
     } else {
-      box.replaceChildren(...buttons);
+      box.removeAttribute("aria-label");
+      box.replaceChildren(...(items.length ? [list] : []));
     }
   }
   model.on(["links", "heading"], build);
@@ -41,7 +47,9 @@ export function render({ model }) {
 """
 
 _CSS = """
-.knee-links { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 4px 10px; }
+.knee-links { margin: 4px 10px; }
+.knee-links h3 { font-size: 1em; margin: 0.3em 0; }
+.knee-links ul { display: flex; flex-wrap: wrap; gap: 6px; list-style: none; margin: 0; padding: 0; }
 .knee-links button {
   font: inherit; font-size: 0.95em; padding: 4px 10px; border-radius: 4px; cursor: pointer;
   border: 1px solid #c7ccd4; background: #f6f7f9; color: #1b1f24;

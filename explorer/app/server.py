@@ -28,7 +28,7 @@ MESH_ROUTE = "/knee-meshes.bin"
 #: ``main`` landmark. Panel extends its base page with it.
 PAGE_TEMPLATE = """{% block preamble %}{{ super() }}
 <meta name="viewport" content="width=device-width, initial-scale=1">{% endblock %}
-{% block contents %}<main>{{ super() }}</main>{% endblock %}"""
+{% block contents %}<main style="height: 100%">{{ super() }}</main>{% endblock %}"""
 
 
 class MeshBlockHandler(RequestHandler):

@@ -35,6 +35,12 @@ export function render({ model }) {
         head.append(box);
       }
       head.append(make("span", { class: "group-name", id: `group-${group.id}` }, group.name));
+      if (withMesh.length) {
+        const only = make("button", { type: "button", class: "only", "aria-label": `Show only ${group.name}`,
+                                      "data-group": group.id }, "only");
+        only.addEventListener("click", () => model.send_msg({ isolate: withMesh }));
+        head.append(only);
+      }
       item.append(head);
       const sub = make("ul", { "aria-labelledby": `group-${group.id}` });
       for (const s of members) {
@@ -71,13 +77,27 @@ export function render({ model }) {
       const chosen = model.selected === id;
       name.setAttribute("aria-pressed", chosen ? "true" : "false");
       row.classList.toggle("selected", chosen);
-      if (chosen) row.scrollIntoView({ block: "nearest" });
+      if (chosen) reveal(row);
     }
     for (const [box, ids] of groupBoxes.values()) {
       const shown = ids.filter((id) => visible.has(id)).length;
       box.checked = shown === ids.length;
       box.indeterminate = shown > 0 && shown < ids.length;
     }
+  }
+
+  // Scroll the panel holding the tree so the chosen row shows, never the page or the text above the tree.
+  function reveal(row) {
+    let node = nav;
+    while (node && node !== document.body) {
+      const style = node instanceof Element ? getComputedStyle(node) : null;
+      if (style && /(auto|scroll)/.test(style.overflowY) && node.scrollHeight > node.clientHeight) break;
+      node = node.parentNode || node.host;
+    }
+    if (!node || node === document.body) return;
+    const view = node.getBoundingClientRect(), box = row.getBoundingClientRect();
+    if (box.top < view.top) node.scrollTop -= view.top - box.top;
+    else if (box.bottom > view.bottom) node.scrollTop += box.bottom - view.bottom;
   }
 
   // Up and down arrows move between structure names; Home and End jump to the first and last.

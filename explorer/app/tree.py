@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import panel as pn
@@ -24,6 +25,10 @@ _CSS = """
 .knee-tree .selected button.name { background: #fbd3ea; border-color: #e0219a; font-weight: 600; }
 .knee-tree :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 1px; }
 .knee-tree input { width: 16px; height: 16px; margin: 0; }
+.knee-tree button.only {
+  font: inherit; font-size: 0.85em; margin-left: auto; padding: 1px 8px; cursor: pointer;
+  background: #fff; color: #1d1d1d; border: 1px solid #8a8a8a; border-radius: 4px;
+}
 """
 
 
@@ -45,7 +50,12 @@ def tree_data(atlas: Atlas) -> list[dict]:
 
 
 class StructureTree(pn.custom.JSComponent):
-    """Structures by group; ticking shows or hides, clicking a name selects.
+    """Structures by group; ticking shows or hides, clicking a name selects, a group's "only" isolates it.
+
+    Parameters
+    ----------
+    on_isolate
+        Called with the ids to show alone when a group's "only" button is pressed.
 
     Examples
     --------
@@ -61,3 +71,12 @@ class StructureTree(pn.custom.JSComponent):
 
     _esm = Path(__file__).with_name("tree.js")
     _stylesheets = [_CSS]
+
+    def __init__(self, on_isolate: Callable[[list[str]], None] | None = None, **params):
+        super().__init__(**params)
+        self._on_isolate = on_isolate
+
+    def _handle_msg(self, msg) -> None:
+        ids = msg.get("isolate") if isinstance(msg, dict) else None
+        if self._on_isolate is not None and isinstance(ids, list):
+            self._on_isolate([sid for sid in ids if isinstance(sid, str)])
