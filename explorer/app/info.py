@@ -74,7 +74,7 @@ def cause_heading_html(atlas: Atlas, cause_id: str) -> str:
     Examples
     --------
     >>> from explorer import load_atlas
-    >>> "role=\"alert\"" in cause_heading_html(load_atlas(), "deep_vein_thrombosis")
+    >>> 'role="alert"' in cause_heading_html(load_atlas(), "deep_vein_thrombosis")
     True
     """
     cause = atlas.causes[cause_id]
