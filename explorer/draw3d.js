@@ -105,7 +105,7 @@ const SURFACE_VERTEX_SHADER = `#version 300 es
 in vec3 position; in vec3 normal; uniform mat4 mvp; out vec3 vNormal; out vec3 vPos;
 void main() { vNormal = normal; vPos = position; gl_Position = mvp * vec4(position, 1.0); }`;
 const CUT_FACE_SHADE = 0.8;
-const CUT_FACE_LIFT_MM = 1.5;
+const CUT_FACE_LIFT_MM = 1.0;
 const SURFACE_FRAGMENT_SHADER = `#version 300 es
 precision highp float;
 in vec3 vNormal; in vec3 vPos;

@@ -14,6 +14,23 @@ from explorer.atlas import Atlas, load_atlas
 from explorer.views import VIEWS, framing
 #: A press and release further apart than this (pixels) is a drag, not a click.
 CLICK_TOLERANCE_PX = 4
+#: A cut face's colour: the structure's, times this (``CUT_FACE_SHADE`` in draw3d.js).
+CUT_FACE_SHADE = 0.8
+#: A cut face is drawn this far (mm) towards the eye, over a surface lying on it (``CUT_FACE_LIFT_MM`` in draw3d.js).
+CUT_FACE_LIFT_MM = 1.0
+# Shader code added to a cut structure's (tag, code with the tag kept): each vertex also goes out moved
+# CUT_FACE_LIFT_MM towards the eye, and a back face takes that depth.
+_CUT_FACE_VERTEX = (
+    ("//VTK::PositionVC::Dec", "//VTK::PositionVC::Dec\nout vec4 cutFaceDC;\n"),
+    ("//VTK::PositionVC::Impl", "//VTK::PositionVC::Impl\n"
+                                "  vec4 cutFaceVC = MCVCMatrix * vertexMC;\n"
+                                f"  cutFaceVC.xyz *= 1.0 - {CUT_FACE_LIFT_MM:.2f} / length(cutFaceVC.xyz);\n"
+                                "  cutFaceDC = MCDCMatrix * inverse(MCVCMatrix) * cutFaceVC;\n"),
+)
+_CUT_FACE_FRAGMENT = (
+    ("//VTK::PositionVC::Dec", "//VTK::PositionVC::Dec\nin vec4 cutFaceDC;\n"),
+    ("//VTK::Depth::Impl", "  gl_FragDepth = gl_FrontFacing ? gl_FragCoord.z : 0.5 + 0.5 * cutFaceDC.z / cutFaceDC.w;\n"),
+)
 
 
 class KneeScene:
@@ -56,6 +73,7 @@ class KneeScene:
             actor.visibility = not structure.pathology
             self.actors[structure.id] = actor
         self.selected: str | None = None
+        self._cut_face_observers: dict[str, int] = {}
         self._label_actor = None
         self._press_position: tuple[int, int] | None = None
         self._click_selection_enabled = False
@@ -146,25 +164,72 @@ class KneeScene:
     def clip(self, axis: str | None, position_mm: float = 0.0) -> "KneeScene":
         """Cut through the knee across ``axis`` (``"x"``, ``"y"``, ``"z"`` or None for no cut) at ``position_mm``.
 
-        What lies towards the axis's positive end (lateral, anterior, superior) is cut away, as in the app.
+        What lies towards the axis's positive end (lateral, anterior, superior) is cut away, as in the app,
+        and the structures the plane runs through look solid: the inside of each, seen through the cut,
+        is drawn flat in its colour, a little darker, as its cut face.
 
         Examples
         --------
         >>> scene = KneeScene(off_screen=True, window_size=(64, 48))
         >>> scene.clip("y", 10.0).actors["femur"].mapper.GetNumberOfClippingPlanes()
         1
+        >>> scene.actors["femur"].GetBackfaceProperty().GetAmbient()
+        1.0
         """
         if axis not in (None, "x", "y", "z"):
             raise ValueError(f"unknown clipping axis {axis!r} (use x, y, z or None)")
-        for actor in self.actors.values():
+        for sid, actor in self.actors.items():
             actor.mapper.RemoveAllClippingPlanes()
+            self._uncap(sid)
             if axis is not None:
                 origin, normal = cut_plane(axis, position_mm)
                 plane = pv._vtk.vtkPlane()
                 plane.SetOrigin(*origin)
                 plane.SetNormal(*normal)
                 actor.mapper.AddClippingPlane(plane)
+                low, high = actor.mapper.GetInput().GetBounds()[2 * "xyz".index(axis):][:2]
+                if low < position_mm < high:
+                    self._cap(sid)
         return self
+
+    def _cap(self, structure_id: str) -> None:
+        """Draw the structure's back faces (its inside, seen through a cut) as its cut face.
+
+        The cut face follows the structure's colour and opacity as they change (highlight, ghost).
+        """
+        actor = self.actors[structure_id]
+        shaders = actor.GetShaderProperty()
+        for tag, code in _CUT_FACE_VERTEX:
+            shaders.AddVertexShaderReplacement(tag, True, code, False)
+        for tag, code in _CUT_FACE_FRAGMENT:
+            shaders.AddFragmentShaderReplacement(tag, True, code, False)
+        cut_face = pv._vtk.vtkProperty()
+        cut_face.SetAmbient(1.0)
+        cut_face.SetDiffuse(0.0)
+        cut_face.SetSpecular(0.0)
+
+        def follow(*_event) -> None:
+            cut_face.SetColor(*(CUT_FACE_SHADE * channel for channel in actor.prop.GetColor()))
+            cut_face.SetOpacity(actor.prop.GetOpacity())
+
+        follow()
+        actor.prop.BackfaceCullingOff()
+        actor.SetBackfaceProperty(cut_face)
+        self._cut_face_observers[structure_id] = actor.prop.AddObserver("ModifiedEvent", follow)
+
+    def _uncap(self, structure_id: str) -> None:
+        """Back faces drawn as the front ones again (no cut)."""
+        actor = self.actors[structure_id]
+        observer = self._cut_face_observers.pop(structure_id, None)
+        if observer is None:
+            return
+        actor.prop.RemoveObserver(observer)
+        actor.SetBackfaceProperty(None)
+        shaders = actor.GetShaderProperty()
+        for tag, _code in _CUT_FACE_VERTEX:
+            shaders.ClearVertexShaderReplacement(tag, True)
+        for tag, _code in _CUT_FACE_FRAGMENT:
+            shaders.ClearFragmentShaderReplacement(tag, True)
 
     def reset(self) -> "KneeScene":
         """The default scene: every structure but the pathology variants, opaque, in its own colour, from the front."""
