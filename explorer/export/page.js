@@ -48,25 +48,48 @@
     return new Uint8Array(await new Response(stream).arrayBuffer());
   }
   function unpack(bytes, offset, layout) {
-    const n = layout.points, m = 3 * n, c = 3 * layout.triangles;
-    const positions = new Float32Array(m);
-    for (let k = 0; k < 3; k++) {
-      let value = 0;
-      for (let i = 0; i < n; i++) {
-        const j = k * n + i, z = bytes[offset + j] | (bytes[offset + m + j] << 8);
-        value = (value + ((z >>> 1) ^ -(z & 1))) & 0xffff;
-        positions[3 * i + k] = layout.origin[k] + value * layout.step[k];
-      }
-    }
-    offset += 2 * m;
+    const n = layout.points, m = 3 * n, c = 3 * layout.triangles, corners = offset + 2 * m;
     const indices = new Uint32Array(c);
     let newest = -1;
     for (let j = 0; j < c; j++) {
-      const back = (bytes[offset + j] | (bytes[offset + c + j] << 8) | (bytes[offset + 2 * c + j] << 16)
-                    | (bytes[offset + 3 * c + j] << 24)) >>> 0;
+      const back = (bytes[corners + j] | (bytes[corners + c + j] << 8) | (bytes[corners + 2 * c + j] << 16)
+                    | (bytes[corners + 3 * c + j] << 24)) >>> 0;
       indices[j] = newest + 1 - back; newest = Math.max(newest, indices[j]);
     }
-    return { positions, indices, end: offset + 4 * c };
+    const grid = predict(n, indices, (v, guess) => [0, 1, 2].map((k) => {
+      const j = k * n + v, z = bytes[offset + j] | (bytes[offset + m + j] << 8);
+      return (((guess[k] + ((z >>> 1) ^ -(z & 1))) % 65536) + 65536) % 65536;
+    }));
+    const positions = new Float32Array(m);
+    for (let i = 0; i < m; i++) positions[i] = layout.origin[i % 3] + grid[i] * layout.step[i % 3];
+    return { positions, indices, end: corners + 4 * c };
+  }
+  // The vertices on the packing grid, each placed from the guess page.py's _predicted makes for it.
+  function predict(n, indices, place) {
+    const grid = new Float64Array(3 * n), at = (v) => [grid[3 * v], grid[3 * v + 1], grid[3 * v + 2]];
+    const opposite = new Map(), edge = (a, b) => Math.min(a, b) * n + Math.max(a, b);
+    const put = (v, guess) => { const xyz = place(v, guess); grid[3 * v] = xyz[0]; grid[3 * v + 1] = xyz[1]; grid[3 * v + 2] = xyz[2]; };
+    let count = 0;
+    for (let t = 0; t < indices.length; t += 3) {
+      const triangle = [indices[t], indices[t + 1], indices[t + 2]];
+      triangle.forEach((v, k) => {
+        if (v !== count) return;
+        const known = triangle.filter((w, j) => j !== k && w < count);
+        let guess = [0, 0, 0];
+        if (known.length === 2) {
+          const across = opposite.get(edge(known[0], known[1])), a = at(known[0]), b = at(known[1]);
+          guess = across !== undefined ? sub(add(a, b), at(across)) : a.map((value, q) => Math.floor((value + b[q]) / 2));
+        } else if (known.length === 1) {
+          guess = at(known[0]);
+        } else if (count) {
+          guess = at(count - 1);
+        }
+        put(v, guess); count++;
+      });
+      for (const [i, j, o] of [[0, 1, 2], [1, 2, 0], [2, 0, 1]]) opposite.set(edge(triangle[i], triangle[j]), triangle[o]);
+    }
+    for (let v = count; v < n; v++) put(v, v ? at(v - 1) : [0, 0, 0]);  // vertices no triangle uses
+    return grid;
   }
   function buildStructures(bytes) {
     let offset = 0;

@@ -98,9 +98,10 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
         "labels": saved.labels or bool(involved), "selected": state.selected if state.selected in appearance else "",
         "highlight": HIGHLIGHT_COLOUR, "camera": camera, "frame": frame, "structures": structures,
         "clip": _clip_plane(state.clip), "views": _views(), "cause": _cause_card(atlas, state.cause, involved),
-        "info": {sid: _info(atlas, sid) for sid in atlas.structures if atlas[sid].mesh_file},
-        "causes": {cid: {"name": c.name, "urgent": bool(c.urgent), "html": _markdown(atlas, c.text)}
-                   for cid, c in atlas.causes.items()},
+        "info": {sid: _info(atlas, sid) for sid in appearance},
+        "causes": {cid: {"name": atlas.causes[cid].name, "urgent": bool(atlas.causes[cid].urgent),
+                         "html": _markdown(atlas, atlas.causes[cid].text)}
+                   for cid in dict.fromkeys(cid for sid in appearance for cid in atlas[sid].causes)},
         "glossary": [{"id": t.id, "term": t.term, "definition": t.definition} for t in atlas.glossary.values()],
     }
     title = (saved.title or atlas.title).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -216,10 +217,10 @@ def pack_mesh(points: np.ndarray, faces: np.ndarray) -> tuple[dict, bytes]:
     """A triangle mesh as bytes that compress well, and the layout the page decodes them with.
 
     Vertices are renumbered in the order the triangles first use them and put on a grid of
-    :data:`MESH_STEP_MM` (coarser only for a mesh over 655 mm across). Each coordinate is stored
-    as the 16-bit difference from the vertex before, zigzag-coded, low bytes then high bytes; each
-    triangle corner as how far back it reaches from the next new vertex (0 for a new one), in
-    four byte planes.
+    :data:`MESH_STEP_MM` (coarser only for a mesh over 655 mm across). Each vertex is stored as the
+    16-bit difference from where :func:`_predicted` expects it, zigzag-coded, low bytes then high
+    bytes, one axis after the other; each triangle corner as how far back it reaches from the next
+    new vertex (0 for a new one), in four byte planes.
 
     Examples
     --------
@@ -237,15 +238,46 @@ def pack_mesh(points: np.ndarray, faces: np.ndarray) -> tuple[dict, bytes]:
     points, corners = points[order], renumber[corners]
     low = points.min(axis=0)
     step = np.maximum((points.max(axis=0) - low) / 65535, MESH_STEP_MM)
-    grid = np.round((points - low) / step).astype(np.int64).T
-    differences = np.diff(grid, axis=1, prepend=0).astype(np.int16).astype(np.int32)
-    zigzag = ((differences << 1) ^ (differences >> 31)).astype("<u2").ravel()
+    grid = np.round((points - low) / step).astype(np.int64)
+    residual = (grid - _predicted(grid, corners)).T.astype(np.int16).astype(np.int32)
+    zigzag = ((residual << 1) ^ (residual >> 31)).astype("<u2").ravel()
     newest = np.maximum.accumulate(np.concatenate([[-1], corners]))[:-1]
     back = (newest + 1 - corners).astype("<u4")
     planes = [zigzag.view(np.uint8).reshape(-1, 2).T, back.view(np.uint8).reshape(-1, 4).T]
     layout = {"points": len(points), "triangles": len(faces), "origin": [float(v) for v in low],
               "step": [float(v) for v in step]}
     return layout, b"".join(np.ascontiguousarray(p).tobytes() for p in planes)
+
+
+def _predicted(grid: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """Where the page guesses each vertex (numbered in first use) to be, from the vertices decoded before it.
+
+    A vertex that completes a triangle across an edge already used is guessed as the
+    parallelogram of the triangle there; one beside a single known vertex, at it; else at the
+    vertex before. page.js's ``predict`` makes the same guesses.
+    """
+    guess = np.zeros_like(grid)
+    opposite: dict[tuple[int, int], int] = {}
+    count = 0
+    for triangle in corners.reshape(-1, 3).tolist():
+        for k, vertex in enumerate(triangle):
+            if vertex != count:
+                continue
+            known = [triangle[j] for j in range(3) if j != k and triangle[j] < count]
+            if len(known) == 2:
+                across = opposite.get((min(known), max(known)))
+                guess[vertex] = (grid[known[0]] + grid[known[1]] - grid[across] if across is not None
+                                 else (grid[known[0]] + grid[known[1]]) // 2)
+            elif known:
+                guess[vertex] = grid[known[0]]
+            elif count:
+                guess[vertex] = grid[count - 1]
+            count += 1
+        for i, j, o in ((0, 1, 2), (1, 2, 0), (2, 0, 1)):
+            opposite[(min(triangle[i], triangle[j]), max(triangle[i], triangle[j]))] = triangle[o]
+    for vertex in range(max(count, 1), len(grid)):  # vertices no triangle uses
+        guess[vertex] = grid[vertex - 1]
+    return guess
 
 
 def _clip_plane(clip: tuple[str, float] | None) -> list[float] | None:
