@@ -22,10 +22,11 @@ import numpy as np
 import pytest
 import trimesh
 
-from explorer.app.downloads import PNG_SIZE, DownloadBar
+from explorer.app.downloads import PNG_SIZE, DownloadBar, export_bytes
 from explorer.appearance import HIGHLIGHT_COLOUR
+from explorer.cli import main
 from explorer.export.model import srgb_to_linear
-from explorer.export.saved_view import SavedView
+from explorer.export.saved_view import SavedView, save_view
 from explorer.views import named_camera
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,10 +157,18 @@ def _near(pixels: np.ndarray, colour: str, tolerance: int) -> int:
     return int((np.abs(pixels[..., :3].astype(int) - rgb).max(axis=-1) <= tolerance).sum())
 
 
+def _open_plotters() -> int:
+    from pyvista.plotting.plotter import _ALL_PLOTTERS
+
+    return len(_ALL_PLOTTERS)
+
+
 def test_png_download_is_the_view_as_a_picture(page, tmp_path, atlas):
     from PIL import Image
 
+    plotters = _open_plotters()
     path, seconds = _download(page, "Download PNG", tmp_path)
+    assert _open_plotters() == plotters  # the server rendered it on a scene it closed
     print(f"PNG: {seconds:.1f} s from click to file, {path.stat().st_size / 1e3:.0f} kB")
     assert path.name == "knee-popliteal-artery.png"
     with Image.open(path) as image:
@@ -225,3 +234,12 @@ def test_a_failed_export_gives_a_notice_and_the_button_works_again(page, tmp_pat
     monkeypatch.undo()
     path, _ = _download(page, "Download 3D model (GLB)", tmp_path)
     assert path.read_bytes()[:4] == b"glTF"
+
+
+@pytest.mark.parametrize("suffix", [".png", ".glb", ".html"])
+def test_each_download_is_the_file_the_command_line_writes(tmp_path, atlas, suffix):
+    view = SavedView.from_dict({"cause": "bakers_cyst", "camera": "posterior", "labels": True}, atlas)
+    view_file = save_view(view, tmp_path / "cyst.json")
+    out = tmp_path / f"cyst{suffix}"
+    assert main(["export", str(out), "--view", str(view_file)]) == 0
+    assert export_bytes(view, suffix, atlas) == out.read_bytes()

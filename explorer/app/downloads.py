@@ -103,17 +103,22 @@ def _write(view: SavedView, path: Path, atlas: Atlas, png_size: tuple[int, int])
 
 
 def _write_png(view: SavedView, path: Path, atlas: Atlas, size: tuple[int, int]) -> None:
-    """Render off-screen on a scene of its own, closed afterwards: a server renders many pictures."""
-    from explorer import export
-    from explorer.export.apply import apply_view
-    from explorer.scene import KneeScene
+    """The picture ``knee-explorer export`` makes, with the off-screen scene it was rendered on closed afterwards.
 
-    scene = KneeScene(atlas, off_screen=True, window_size=size)
+    The export leaves that scene open, and pyvista keeps every plotter until it is closed: about
+    150 MB a picture, which a server must give back.
+    """
+    from pyvista.plotting.plotter import _ALL_PLOTTERS
+
+    from explorer import export
+
+    before = set(_ALL_PLOTTERS.copy())
     try:
-        apply_view(scene, view)
-        export.png(scene, path, size=size, labels=view.labels, title=view.title, atlas=atlas)
+        export.png(view, path, size=size, atlas=atlas)
     finally:
-        scene.close()
+        for name, plotter in _ALL_PLOTTERS.copy().items():
+            if name not in before:
+                plotter.close()
 
 
 def _in_worker(function: Callable[[], bytes]) -> "asyncio.Future[bytes]":
