@@ -154,3 +154,64 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         export.png(None, tmp_path / "x.png", size=(64, 48))
     assert list(tmp_path.iterdir()) == []
+
+
+#: A camera looking at the joint from the front, spelled out (as a saved view gives it) so points can be projected.
+FRONT = {"position": [0.0, 540.9, 0.0], "focalPoint": [0.0, 0.0, 0.0], "viewUp": [0.0, 0.0, 1.0]}
+
+
+def front_view_pixel(point, width: int, height: int) -> tuple[float, float]:
+    """Where a world point (mm) lands on a ``width`` x ``height`` view from :data:`FRONT` (30 degree view angle)."""
+    depth = FRONT["position"][1] - point[1]
+    half_height = depth * np.tan(np.radians(15.0))
+    ndc_x, ndc_y = -point[0] / (half_height * width / height), point[2] / half_height  # right is medial (-x)
+    return (1 + ndc_x) * width / 2, (1 - ndc_y) * height / 2
+
+
+def cut_face_points(atlas, structure_id: str, y_mm: float = 0.0, margin_mm: float = 3.0) -> np.ndarray:
+    """Points of the plane y = ``y_mm`` where a cut there, seen from :data:`FRONT`, shows the structure's cut face.
+
+    Each lies inside the structure, ``margin_mm`` or more from its surface and from every other structure
+    shown by default, and its line of sight meets no other structure before it leaves the structure: a
+    schematic muscle modelled into a bone shows through the bone's cut face, as it would through the bone.
+    """
+    import pyvista as pv
+
+    def distance(mesh, points: np.ndarray) -> np.ndarray:
+        return np.asarray(pv.PolyData(points).compute_implicit_distance(mesh)["implicit_distance"])
+
+    mesh = atlas[structure_id].mesh
+    others = [s.mesh for s in atlas.structures.values() if s.id != structure_id and s.mesh is not None and not s.pathology]
+    xs, zs = np.meshgrid(np.arange(-60.0, 60.0, 2.0), np.arange(-60.0, 80.0, 2.0))
+    points = np.column_stack([xs.ravel(), np.full(xs.size, y_mm - 0.01), zs.ravel()])
+    points = points[distance(mesh, points) < -margin_mm]
+    for other in others:
+        points = points[distance(other, points) > margin_mm]
+    sight = points - np.asarray(FRONT["position"])
+    sight /= np.linalg.norm(sight, axis=1, keepdims=True)
+    clear = np.ones(len(points), dtype=bool)
+    walking = np.arange(len(points))  # the points whose line of sight is still inside the structure
+    step_mm = 0.0
+    while len(walking):
+        step_mm += 1.0
+        along = points[walking] + step_mm * sight[walking]
+        for other in others:
+            clear[walking[distance(other, along) <= 0]] = False
+        walking = walking[(distance(mesh, along) < 0) & clear[walking]]
+    return points[clear]
+
+
+def test_a_cut_shows_the_bones_solid_in_their_cut_face_colour(tmp_path, atlas):
+    from explorer.scene import CUT_FACE_SHADE
+
+    size = (800, 600)
+    out = export.png({"camera": FRONT, "clip": {"axis": "y", "position": 0}}, tmp_path / "cut.png", size=size)
+    picture = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    for bone in ("femur", "tibia"):
+        points = cut_face_points(atlas, bone)
+        assert len(points) >= 10, f"the plane y = 0 runs through the {bone}"
+        pixels = np.array([picture[round(row), round(column)]
+                           for column, row in (front_view_pixel(p, *size) for p in points)])
+        colour = np.array([int(atlas[bone].colour[i:i + 2], 16) for i in (1, 3, 5)])
+        off = np.abs(pixels - CUT_FACE_SHADE * colour).max(axis=1)
+        assert (off <= 3).mean() >= 0.95, f"{bone}: {(off > 3).sum()} of {len(off)} points not in its cut face colour"

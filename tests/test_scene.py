@@ -137,3 +137,24 @@ def test_pathology_variants_appear_only_when_asked_for(scene, atlas):
     assert "bakers_cyst" in scene.visible
     scene.reset()
     assert not pathology & set(scene.visible) and "tibial_nerve" in scene.visible
+
+
+def test_a_cut_face_follows_the_highlight_and_goes_with_the_cut(scene, atlas):
+    from explorer.scene import CUT_FACE_SHADE
+
+    def middle() -> np.ndarray:
+        """The 7 x 7 pixels in the middle of the view, where the camera looks at the tibia's cut face."""
+        rows, columns = slice(SIZE[1] // 2 - 3, SIZE[1] // 2 + 4), slice(SIZE[0] // 2 - 3, SIZE[0] // 2 + 4)
+        return scene.screenshot()[rows, columns].reshape(-1, 3).astype(int)
+
+    def rgb(colour: str) -> np.ndarray:
+        return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+
+    scene.isolate("tibia").clip("y", 0.0).highlight("tibia")
+    scene.set_camera_state({"position": [0, 540.9, -30], "focalPoint": [0, 0, -30], "viewUp": [0, 0, 1]})
+    assert np.abs(middle() - CUT_FACE_SHADE * rgb(HIGHLIGHT_COLOUR)).max() <= 3
+    scene.highlight()
+    assert np.abs(middle() - CUT_FACE_SHADE * rgb(atlas["tibia"].colour)).max() <= 3
+    scene.clip(None)
+    assert scene.actors["tibia"].GetBackfaceProperty() is None
+    assert np.abs(middle() - CUT_FACE_SHADE * rgb(atlas["tibia"].colour)).max() > 3  # its lit front again
