@@ -148,9 +148,6 @@ class DownloadBar(pn.viewable.Viewer):
         Returns the view to export, as it is at the moment of the click.
     atlas
         The atlas the views belong to.
-    notice
-        Called with a one-line message when an export fails (for the page's notice); without it the
-        bar shows the message itself.
     png_size
         Width and height of a PNG's render.
 
@@ -162,12 +159,11 @@ class DownloadBar(pn.viewable.Viewer):
     ['Download PNG', 'Download 3D model (GLB)', 'Download offline page']
     """
 
-    message = param.String(default="", doc="The last failure, shown in the bar when no notice callback is given.")
+    message = param.String(default="", doc="Why the last download could not be made ('' once one is made).")
 
-    def __init__(self, view: Callable[[], SavedView], atlas: Atlas, notice: Callable[[str], None] | None = None,
-                 png_size: tuple[int, int] = PNG_SIZE, **params):
+    def __init__(self, view: Callable[[], SavedView], atlas: Atlas, png_size: tuple[int, int] = PNG_SIZE, **params):
         super().__init__(**params)
-        self._view, self._atlas, self._notice, self._png_size = view, atlas, notice, png_size
+        self._view, self._atlas, self._png_size = view, atlas, png_size
         self.buttons = {suffix: self._button(suffix) for suffix in FORMATS}
         self._message_pane = pn.pane.HTML("", visible=False, sizing_mode="stretch_width", stylesheets=[_STYLE])
 
@@ -184,10 +180,10 @@ class DownloadBar(pn.viewable.Viewer):
 
     async def _make(self, button: _ExportButton, suffix: str) -> io.BytesIO | None:
         """The export of the view as it is now, or None (and a notice) when it cannot be made."""
-        view = self._view()
-        button.filename = download_name(view, suffix)
         button.loading = True
         try:
+            view = self._view()
+            button.filename = download_name(view, suffix)
             data = await _in_worker(lambda: export_bytes(view, suffix, self._atlas, self._png_size))
         except Exception as error:  # noqa: BLE001 - any failure becomes a notice, never a traceback in the page
             _log.exception("download of %s failed", button.filename)
@@ -199,10 +195,6 @@ class DownloadBar(pn.viewable.Viewer):
         return io.BytesIO(data)
 
     def _tell(self, message: str) -> None:
-        if self._notice is not None:
-            if message:
-                self._notice(message)
-            return
         self.message = message
         self._message_pane.object = f'<p class="knee-notice" role="alert">{escape(message)}</p>' if message else ""
         self._message_pane.visible = bool(message)
