@@ -230,9 +230,12 @@
     for (const side of ["left", "right"]) {
       const list = points.filter((a) => (side === "left") === (a.p[0] < cx)).sort((a, b) => a.p[1] - b.p[1]);
       const ys = spread(list.map((a) => a.p[1]), height, 6, M.h - 6);
-      const widest = Math.max(0, ...list.map((a) => textWidth(a.s.name))) + 8;
-      const x = side === "left" ? Math.max(Math.min(M.w * 0.3, cx - 120), widest) : Math.min(Math.max(M.w * 0.7, cx + 120), M.w - widest);
+      const column = side === "left" ? Math.min(M.w * 0.3, cx - 120) : Math.max(M.w * 0.7, cx + 120);
       list.forEach((a, i) => {
+        // In the column, on the far side of its point, and whole on the canvas (which wins on a narrow one).
+        const width = textWidth(a.s.name) + 4;
+        const x = side === "left" ? Math.max(Math.min(column, a.p[0] - 10), width)
+                                  : Math.min(Math.max(column, a.p[0] + 10), M.w - width);
         const y = ys[i] + height / 2;
         const text = svg("text", { x, y: y + 4, "text-anchor": side === "left" ? "end" : "start", class: "label",
                                    "data-id": a.s.id });
