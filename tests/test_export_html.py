@@ -161,9 +161,10 @@ def test_a_cause_page_opens_on_its_card_with_every_structure_labelled(cause, tmp
     for label in page.locator("#overlay text.label").all():  # and no name runs off the canvas
         box = label.bounding_box()
         assert box["x"] >= opened.canvas["x"] and box["x"] + box["width"] <= opened.canvas["x"] + opened.canvas["width"]
-    # Said once, and no word of controls the page lacks.
-    shown_text = page.locator("body").inner_text()
-    assert shown_text.count(atlas.disclaimer) == 1
+    assert page.locator("body").inner_text().count(atlas.disclaimer) == 1
+    # A word of the glossary opens the glossary at its definition.
+    card.locator(".cause-summary a[href^='#glossary-']").first.click()
+    assert page.locator("#glossary-box").evaluate("box => box.open")
     # The list of the structures involved selects each; the card comes back.
     entries = page.get_by_role("list", name="Structures involved").get_by_role("button")
     assert entries.count() == len(involved)
@@ -178,6 +179,10 @@ def test_a_cause_page_opens_on_its_card_with_every_structure_labelled(cause, tmp
 def test_the_page_has_the_controls_the_texts_speak_of(tmp_path, atlas, browser):
     """The texts say: view from behind or above, hide the gastrocnemius, ghost the soleus, hide the muscles."""
     out = export.html({"camera": "posterior"}, tmp_path / "k.html", atlas=atlas)
+    texts = " ".join(entry["html"] for entry in _data(out)["info"].values()).lower()
+    assert re.search(r"\bhide the\b", texts) and "ghost the" in texts and "view from" in texts
+    for lacking in ("tab ", "tick box", "slider", "copy link", "cutting plane"):  # the served explorer's alone
+        assert lacking not in texts, lacking
     opened = Opened(browser, out)
     page = opened.page
     page.get_by_role("button", name="Above").click()
@@ -188,7 +193,7 @@ def test_the_page_has_the_controls_the_texts_speak_of(tmp_path, atlas, browser):
     page.get_by_role("button", name="Hide", exact=True).click()
     assert not page.evaluate("kneeExplorer.isShown('gastrocnemius_medial_head')")
     page.evaluate("kneeExplorer.select('soleus')")
-    page.get_by_role("button", name="See-through").click()
+    page.get_by_role("button", name="Ghost").click()
     assert page.get_by_role("button", name="Solid").is_visible()
     muscles = [sid for sid in page.evaluate("kneeExplorer.labelled()") if atlas[sid].group == "muscles"] or ["soleus"]
     page.get_by_role("button", name=re.compile("^Hide all ")).click()

@@ -330,7 +330,7 @@
   function structureActions(id) {
     const s = byId[id], entry = data.info[id], actions = element("div", "actions");
     actions.append(button("Hide", () => { s.visible = false; show(null); atRest(); }),
-                   button(s.opacity < 0.5 ? "Solid" : "See-through", () => {
+                   button(s.opacity < 0.5 ? "Solid" : "Ghost", () => {
                      s.opacity = s.opacity < 0.5 ? 1 : SEE_THROUGH; show(id); atRest();
                    }));
     const group = structures.filter((other) => data.info[other.id].group === entry.group);
