@@ -341,7 +341,7 @@ export function render({ model, el }) {
     return boxes;
   }
   // The selected structure's label and leader line, or null when it is not shown or lies behind the camera.
-  // Where the cut took its anchor away, the anchor moves straight onto the cut face.
+  // Where the cut took its anchor away, the anchor moves straight onto the cutting plane.
   function pinnedLabel(plane) {
     const s = structures.find((candidate) => candidate.id === model.selected);
     if (!s || !looks(s).visible || looks(s).opacity <= 0) return null;
