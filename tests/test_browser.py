@@ -7,93 +7,12 @@ a generous timeout; nothing asserts on time.
 
 from __future__ import annotations
 
-import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-TIMEOUT_MS = 120_000
-#: A camera looking from the front (the default anterior view), spelled out so tests can project points.
-CAMERA = {"position": [0.0, 540.9, 0.0], "focalPoint": [0.0, 0.0, 0.0], "viewUp": [0.0, 0.0, 1.0]}
-CAM_QUERY = "cam=0,540.9,0,0,0,0,0,0,1"
-
-if not CHROMIUM.exists():
-    pytest.skip("browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright (pip install playwright)")
-expect = sync_api.expect
-expect.set_options(timeout=TIMEOUT_MS)
-
-
-@pytest.fixture(scope="module")
-def server(atlas):
-    from explorer.app.server import BackgroundServer, ServeOptions
-
-    running = BackgroundServer(atlas, ServeOptions(port=0))
-    yield running.url
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_app(server, browser):
-    """Open the explorer with a query string; returns the page once the 3D scene is in the browser."""
-    pages = []
-
-    def open_(query: str = "", viewport=(1280, 800)):
-        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-        page.set_default_timeout(TIMEOUT_MS)
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-        page.errors = errors
-        pages.append(page)
-        page.goto(server + query)
-        page.wait_for_selector(".knee-canvas[data-ready=true]", state="attached")
-        return page
-
-    yield open_
-    for page in pages:
-        assert not page.errors, page.errors
-        page.close()
-
-
-def _canvas_point(page, point) -> tuple[float, float]:
-    """Where a world point (mm) appears on the page, for the camera in :data:`CAMERA`."""
-    box = page.locator(".knee-canvas canvas").first.bounding_box()
-    position, focal, up = (np.asarray(CAMERA[k], float) for k in ("position", "focalPoint", "viewUp"))
-    forward = (focal - position) / np.linalg.norm(focal - position)
-    right = np.cross(forward, up)
-    right /= np.linalg.norm(right)
-    true_up = np.cross(right, forward)
-    relative = np.asarray(point, float) - position
-    depth = relative @ forward
-    scale = depth * math.tan(math.radians(30.0 / 2))
-    ndc_x = (relative @ right) / (scale * box["width"] / box["height"])
-    ndc_y = (relative @ true_up) / scale
-    return box["x"] + (1 + ndc_x) * box["width"] / 2, box["y"] + (1 - ndc_y) * box["height"] / 2
-
-
-def _anchor(atlas, structure_id):
-    """A point to click: the middle of the mesh's vertices within 4 mm of the one nearest its centre.
-
-    On a thin tube (a nerve) that is the tube's axis, so the click lands in the middle of it.
-    """
-    points = np.asarray(atlas[structure_id].mesh.points)
-    nearest = points[np.argmin(np.linalg.norm(points - points.mean(axis=0), axis=1))]
-    return points[np.linalg.norm(points - nearest, axis=1) < 4.0].mean(axis=0)
+from browser_support import (  # noqa: F401 (browser, open_app and server are fixtures)
+    CAM_QUERY, CAMERA, TIMEOUT_MS, anchor, browser, canvas_point, expect, open_app, server)
 
 
 def _first_with_mesh(atlas, group):
@@ -119,7 +38,7 @@ def pytest_generate_tests(metafunc):
 def test_clicking_a_structure_on_the_canvas_shows_its_info(open_app, atlas, click_target):
     structure = atlas[click_target]
     page = open_app(f"?show={click_target}&{CAM_QUERY}")
-    x, y = _canvas_point(page, _anchor(atlas, click_target))
+    x, y = canvas_point(page, anchor(atlas, click_target))
     page.mouse.click(x, y)
     expect(page.locator("h2.info-name")).to_have_text(structure.name)
     expect(page.locator(".info-credit")).to_contain_text(structure.provenance.license)
@@ -129,7 +48,7 @@ def test_clicking_a_structure_on_the_canvas_shows_its_info(open_app, atlas, clic
 
 def test_a_drag_rotates_and_never_selects(open_app, atlas):
     page = open_app(f"?show=tibia&{CAM_QUERY}")
-    x, y = _canvas_point(page, _anchor(atlas, "tibia"))
+    x, y = canvas_point(page, anchor(atlas, "tibia"))
     before = page.evaluate("() => location.search")
     page.mouse.move(x, y)
     page.mouse.down()
@@ -214,15 +133,18 @@ def test_arrow_keys_move_through_the_tree_and_turn_the_knee(open_app):
     page.wait_for_function("() => location.search.includes('cam=')")
 
 
-def test_a_phone_sized_window_keeps_the_view_and_the_panels_usable(open_app):
-    page = open_app(viewport=(390, 844))
+def test_on_a_phone_the_page_fits_its_width_and_a_tap_selects(open_app, atlas):
+    page = open_app(f"?{CAM_QUERY}", phone=True)
+    assert page.evaluate("() => [innerWidth, visualViewport.scale]") == [390, 1]
     box = page.locator(".knee-canvas canvas").first.bounding_box()
     assert box["width"] > 300 and box["height"] > 250
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.3)
-    expect(page.locator("h2.info-name")).to_have_count(1)
-    page.locator("h2.info-name").scroll_into_view_if_needed()
-    expect(page.locator("h2.info-name")).to_be_in_viewport()
+    page.touchscreen.tap(*canvas_point(page, anchor(atlas, "tibia")))
+    expect(page.locator("h2.info-name")).to_have_text("Tibia")
+    assert page.evaluate("() => scrollY") == 0  # the tap left the page where it was
+    text = page.locator(".info-text p").first
+    text.scroll_into_view_if_needed()
+    expect(text).to_be_in_viewport()
+    assert text.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 16  # CSS px, laid out at 390 px
     search = page.get_by_placeholder("name or alias")
     search.scroll_into_view_if_needed()
     expect(search).to_be_in_viewport()

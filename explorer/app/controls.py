@@ -11,8 +11,8 @@ _CSS = """
 .knee-control { display: flex; align-items: center; gap: 0.5em; margin: 0.35em 0; cursor: pointer; }
 .knee-check input { width: 18px; height: 18px; margin: 0; }
 .knee-range { flex-wrap: wrap; }
-.knee-range span { flex: 1 1 auto; }
-.knee-range output { font-variant-numeric: tabular-nums; }
+.knee-range label { flex: 1 1 auto; }
+.knee-range .knee-value { font-variant-numeric: tabular-nums; }
 .knee-range input { flex: 1 1 100%; margin: 0; min-height: 24px; }
 :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 """

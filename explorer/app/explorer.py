@@ -23,6 +23,7 @@ from panel.io.state import set_curdoc
 from explorer.app.canvas import KneeCanvas
 from explorer.app.controls import check_box, slider
 from explorer.app.describe import ViewDescription, describe_view
+from explorer.app.downloads import DownloadBar
 from explorer.app.info import WELCOME, cause_heading_html, cause_text_html, related_structures, structure_html
 from explorer.app.links import LinkList
 from explorer.app.meshdata import MeshData, pack_meshes
@@ -48,6 +49,9 @@ _STYLE = """
 .cause-urgent { background: #fde2e1; border: 2px solid #b00020; border-radius: 4px; padding: 0.4em 0.7em; }
 .info-credit, .info-group, .info-aliases, .cause-disclaimer, .evidence-source { color: #444; font-size: 0.9em; }
 .info-name, .cause-name { margin: 0.2em 0; }
+.knee-panel-heading { font-size: 1.1em; margin: 0.6em 0 0.2em; }
+.info-text, .cause-text { font-size: 14px; line-height: 1.45; }
+@media (max-width: 700px) { .info-text, .cause-text { font-size: 16px; } }
 """
 
 #: The side panel: the text about the selection and the tabs below it share its height, each scrolling on its
@@ -69,6 +73,10 @@ _NARROW = """
   .knee-about, .knee-tabs { flex: 0 0 auto !important; height: auto !important; overflow: visible !important; }
 }
 """
+
+
+def _heading(text: str) -> pn.pane.HTML:
+    return pn.pane.HTML(f'<h2 class="knee-panel-heading">{escape(text)}</h2>', stylesheets=[_STYLE])
 
 
 class KneeExplorerApp(pn.viewable.Viewer):
@@ -391,6 +399,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.download_button = pn.widgets.FileDownload(
             callback=self._saved_view_file, filename="knee-view.json", label="Download this view",
             description="A saved view file for knee-explorer export and notebooks", embed=False)
+        self.downloads = DownloadBar(view=self.saved_view, atlas=self.atlas)
 
     def _on_tree_shown(self, event) -> None:
         shown = event.new if isinstance(event.new, list) else []
@@ -480,10 +489,10 @@ class KneeExplorerApp(pn.viewable.Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         controls = pn.Column(
-            pn.pane.HTML("<h3>Views</h3>"), pn.FlexBox(*self.view_buttons, self.reset_button),
-            pn.pane.HTML("<h3>Show and hide</h3>"), pn.FlexBox(*self.action_buttons),
+            _heading("Views"), pn.FlexBox(*self.view_buttons, self.reset_button),
+            _heading("Show and hide"), pn.FlexBox(*self.action_buttons),
             self.ghost_toggle, self.labels_toggle, self.clip_select, self.clip_slider,
-            pn.pane.HTML("<h3>Opacity by group</h3>"), *self.opacity_sliders.values(),
+            _heading("Opacity by group"), *self.opacity_sliders.values(),
             sizing_mode="stretch_width")
         structures = pn.Column(self.search, self.search_result, self.tree, sizing_mode="stretch_width")
         tabs = Tabs(objects=[structures, controls], names=["Structures", "View"], label="Structures and view",
@@ -491,12 +500,13 @@ class KneeExplorerApp(pn.viewable.Viewer):
         about = pn.Column(self.cause_card, self.cause_links, self.cause_text, self.leave_cause_button, self.info,
                           self.info_links, scroll=True, sizing_mode="stretch_width", css_classes=["knee-about"])
         sharing = pn.Row(self.copy_button, self.download_button, sizing_mode="stretch_width")
-        sidebar = pn.Column(self.notice_pane, sharing, self.cause_select, about, tabs, css_classes=["knee-sidebar"],
+        sidebar = pn.Column(self.notice_pane, sharing, self.downloads, self.cause_select, about, tabs,
+                            css_classes=["knee-sidebar"],
                             width=400, min_width=300, styles={"flex": "1 1 340px", "max-width": "480px"},
                             sizing_mode="stretch_height", stylesheets=[_SIDEBAR, _NARROW])
         self.canvas.styles = {"flex": "3 1 480px", "min-height": "420px"}
         self.canvas.css_classes = ["knee-view-area"]
-        body = pn.FlexBox(self.canvas, sidebar, flex_wrap="wrap", sizing_mode="stretch_both",
+        body = pn.FlexBox(self.canvas, self.description, sidebar, flex_wrap="wrap", sizing_mode="stretch_both",
                           stylesheets=[_NARROW])
         footer = pn.pane.HTML(f'<small>Educational material, not a diagnosis. Geometry: '
                               f'<span class="knee-geometry">{escape(self.atlas.geometry_title)}</span>. '
