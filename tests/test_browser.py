@@ -194,3 +194,19 @@ def test_the_page_loads_nothing_from_other_hosts(server, browser):
     page.get_by_text("Credits and licences").wait_for(timeout=TIMEOUT_MS)
     page.close()
     assert outside == []
+
+
+def test_a_cause_view_labels_every_structure_it_involves(open_app, atlas):
+    from explorer.appearance import cause_structures
+
+    page = open_app("?cause=bakers_cyst")
+    expected = sorted(atlas[sid].name for sid in cause_structures(atlas, "bakers_cyst"))
+    labels = page.locator(".knee-label.knee-named")
+    expect(labels).to_have_count(len(expected))
+    assert sorted(labels.all_text_contents()) == expected
+    boxes = [labels.nth(i).bounding_box() for i in range(len(expected))]
+    canvas = page.locator(".knee-canvas canvas").first.bounding_box()
+    assert all(canvas["x"] <= b["x"] and b["x"] + b["width"] <= canvas["x"] + canvas["width"] for b in boxes), (canvas, boxes)
+    page.get_by_role("region", name="Structures involved").get_by_role("button", name="Semimembranosus", exact=True).click()
+    expect(page.locator(".knee-label.knee-pin")).to_have_text("Semimembranosus")
+    expect(labels).to_have_count(len(expected) - 1)

@@ -305,21 +305,31 @@ export function render({ model, el }) {
     }
   }
 
-  // Labels. The selected structure's is pinned beside it with a leader line, labels switch or not; with
-  // the switch on, the other names follow, nearest first, each left out where it would overlap one placed.
+  // Labels. The selected structure's is pinned beside it with a leader line, labels switch or not, and so
+  // are those of the structures in model.named (a pain cause's: id -> the point to mark), each moved up or
+  // down to keep clear of the others; with the switch on, the other names follow, nearest first, each left
+  // out where it would overlap one placed.
   function drawLabels() {
-    if (!view) { labelLayer.replaceChildren(); return; }
+    labelLayer.replaceChildren();
+    if (!view) return;
     const plane = clipPlane();
-    const pin = pinnedLabel(plane);
-    labelLayer.replaceChildren(...(pin ? pin.nodes : []));
-    const placed = pin ? [placePin(pin)] : [];
-    if (model.labels) labelLayer.append(...nameLabels(plane, placed));
+    const named = new Map(Object.entries(model.named || {}));
+    const placed = [];
+    const selected = structures.find((s) => s.id === model.selected);
+    const pins = [[selected, selected && selected.anchor, "knee-pin"],
+                  ...structures.filter((s) => named.has(s.id) && s.id !== model.selected)
+                    .map((s) => [s, named.get(s.id), "knee-named"])];
+    for (const [s, point, kind] of pins) {
+      const pin = s && pinAt(s, point, plane, kind);
+      if (pin && placePin(pin, placed)) labelLayer.append(...pin.nodes);
+    }
+    if (model.labels) labelLayer.append(...nameLabels(plane, placed, named));
   }
-  function nameLabels(plane, placed) {
+  function nameLabels(plane, placed, named) {
     const candidates = [];
     for (const s of structures) {
       const l = looks(s);
-      if (s.id === model.selected || !l.visible || l.opacity < 0.3 || dot(s.anchor, plane) + plane[3] < 0) continue;  // cut away
+      if (s.id === model.selected || named.has(s.id) || !l.visible || l.opacity < 0.3 || dot(s.anchor, plane) + plane[3] < 0) continue;  // cut away
       const [left, top, inFront] = project(s.anchor);
       if (!inFront || left < 0 || top < 0 || left > canvas.clientWidth || top > canvas.clientHeight) continue;
       const depth = dot(sub(s.anchor, camera.position), view.f);
@@ -340,17 +350,16 @@ export function render({ model, el }) {
     }
     return boxes;
   }
-  // The selected structure's label and leader line, or null when it is not shown or lies behind the camera.
-  // Where the cut took its anchor away, the anchor moves straight onto the cutting plane.
-  function pinnedLabel(plane) {
-    const s = structures.find((candidate) => candidate.id === model.selected);
-    if (!s || !looks(s).visible || looks(s).opacity <= 0) return null;
-    const side = dot(s.anchor, plane) + plane[3];
-    const anchor = side < 0 ? sub(s.anchor, scale(plane, side / dot(plane, plane))) : s.anchor;
+  // A label with a leader line to a point of a structure, or null when the structure is not shown or the
+  // point lies behind the camera. Where the cut took the point away, it moves straight onto the cutting plane.
+  function pinAt(s, point, plane, kind) {
+    if (!looks(s).visible || looks(s).opacity <= 0) return null;
+    const side = dot(point, plane) + plane[3];
+    const anchor = side < 0 ? sub(point, scale(plane, side / dot(plane, plane))) : point;
     const [x, y, inFront] = project(anchor);
     if (!inFront) return null;
     const label = document.createElement("span");
-    label.className = "knee-label knee-pin";
+    label.className = `knee-label ${kind}`;
     label.textContent = s.name;
     const svg = document.createElementNS(SVG_NS, "svg");
     svg.classList.add("knee-leader");
@@ -362,20 +371,32 @@ export function render({ model, el }) {
     svg.append(line, dotMark);
     return { x, y, label, line, nodes: [svg, label] };
   }
-  // Puts the pinned label up and outwards of its anchor, wholly inside the view, and draws the leader
-  // line from the label's nearest edge to the anchor; returns the box other labels keep clear of.
-  function placePin(pin) {
+  // Puts a pinned label up and outwards of its point, wholly inside the view and clear of the boxes already
+  // placed (moving it down or up if need be), and draws the leader line from its nearest edge to the point.
+  // Returns false when there is no room for it.
+  function placePin(pin, placed) {
     const width = canvas.clientWidth, height = canvas.clientHeight, margin = 4;
+    labelLayer.append(pin.label);  // measured in place
     const w = pin.label.offsetWidth, h = pin.label.offsetHeight;
+    pin.label.remove();
     const outwards = pin.x < width / 2 ? -1 : 1;
     const wantLeft = outwards > 0 ? pin.x + PIN_OFFSET[0] : pin.x - PIN_OFFSET[0] - w;
     const left = Math.min(Math.max(wantLeft, margin), Math.max(width - margin - w, margin));
-    const top = Math.min(Math.max(pin.y - PIN_OFFSET[1] - h / 2, margin), Math.max(height - margin - h, margin));
+    const clear = (top) => !placed.some(([x, y, hw, hh]) => Math.abs(x - (left + w / 2)) < hw + w / 2 + 2 && Math.abs(y - (top + h / 2)) < hh + h / 2 + 2);
+    const first = pin.y - PIN_OFFSET[1] - h / 2;
+    let top = null;
+    for (let step = 0; step < 16 && top === null; step++) {
+      const shift = (step % 2 ? 1 : -1) * Math.ceil(step / 2) * (h + 3);
+      const candidate = Math.min(Math.max(first + shift, margin), Math.max(height - margin - h, margin));
+      if (clear(candidate)) top = candidate;
+    }
+    if (top === null) return false;
     pin.label.style.left = `${left}px`;
     pin.label.style.top = `${top}px`;
     const end = [Math.min(Math.max(pin.x, left), left + w), Math.min(Math.max(pin.y, top), top + h)];
     for (const [name, value] of [["x1", end[0]], ["y1", end[1]], ["x2", pin.x], ["y2", pin.y]]) pin.line.setAttribute(name, value);
-    return [left + w / 2, top + h / 2, w / 2, h / 2];
+    placed.push([left + w / 2, top + h / 2, w / 2, h / 2]);
+    return true;
   }
 
   // Camera moves. The new camera goes to Python (and the link) once a gesture ends.
@@ -533,6 +554,7 @@ export function render({ model, el }) {
   model.on("clip", redraw);
   model.on("labels", redraw);
   model.on("selected", redraw);
+  model.on("named", redraw);
   model.on("camera", () => {
     const next = model.camera;
     if (camera && next && JSON.stringify(next) === JSON.stringify(camera)) return;

@@ -38,6 +38,7 @@ _CSS = """
   border: 1px solid #888; border-radius: 3px; padding: 1px 4px;
 }
 .knee-pin { transform: none; font-weight: 600; border-color: #222; background: rgba(255, 255, 255, 0.95); }
+.knee-named { transform: none; border-color: #444; background: rgba(255, 255, 255, 0.92); }
 .knee-leader { position: absolute; inset: 0; width: 100%; height: 100%; overflow: visible; }
 .knee-leader line { stroke: #222; stroke-width: 1.2; }
 .knee-leader circle { fill: #222; stroke: #fff; stroke-width: 1; }
@@ -78,6 +79,8 @@ class KneeCanvas(pn.custom.JSComponent):
     labels = param.Boolean(default=False, doc="Show structure names over the 3D view.")
     camera = param.Dict(default={}, doc="{'position', 'focalPoint', 'viewUp'}; the browser writes it back after a move.")
     selected = param.String(default="", doc="The selected structure, whose label is pinned to it in 3D.")
+    named = param.Dict(default={}, doc="Structures always labelled (a pain cause's), labels or not: id -> the "
+                                      "[x, y, z] (mm) the label marks.")
 
     _esm = _ESM
     _stylesheets = [_CSS]

@@ -196,7 +196,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
         looks = appearance(self.atlas, self.visible, self.selected, self.cause, self.opacity, self.ghost)
         self.canvas.param.update(looks=json.dumps({sid: [look.visible, look.opacity, look.colour]
                                                    for sid, look in looks.items()}, separators=(",", ":")),
-                                 clip=self._clip(), labels=self.labels, selected=self.selected)
+                                 clip=self._clip(), labels=self.labels, selected=self.selected,
+                                 named=self._cause_anchors())
         self.tree.param.update(shown=list(self.visible), selected=self.selected)
         self._update_panels()
         self._update_description()
@@ -304,6 +305,22 @@ class KneeExplorerApp(pn.viewable.Viewer):
     def _frame(self, structure_ids: list[str], start: dict, max_radius_mm: float | None = CAUSE_FRAME_RADIUS_MM) -> None:
         points = np.concatenate([np.asarray(self.atlas[sid].mesh.points) for sid in structure_ids])
         self.camera = framing(points, start, max_radius_mm=max_radius_mm, min_radius_mm=MIN_FRAME_RADIUS_MM)
+
+    def _cause_anchors(self) -> dict[str, list[float]]:
+        """Where each structure of the cause is labelled: the middle of its part in the framed view, so that a
+        long muscle's label sits by the knee rather than at the muscle's own middle, out of the picture."""
+        structures = cause_structures(self.atlas, self.cause)
+        if not structures:
+            return {}
+        points = {sid: np.asarray(self.atlas[sid].mesh.points) for sid in structures}
+        middle = np.mean(np.percentile(np.concatenate(list(points.values())), [5, 95], axis=0), axis=0)
+        anchors = {}
+        for sid, p in points.items():
+            near = p[np.linalg.norm(p - middle, axis=1) < 0.7 * CAUSE_FRAME_RADIUS_MM]
+            if not len(near):
+                near = p[[np.argmin(np.linalg.norm(p - middle, axis=1))]]
+            anchors[sid] = [round(float(v), 2) for v in near[np.argmin(np.linalg.norm(near - near.mean(axis=0), axis=1))]]
+        return anchors
 
     def _frame_cause(self, from_behind: bool = False) -> None:
         structures = cause_structures(self.atlas, self.cause)
