@@ -115,6 +115,8 @@ def test_the_view_is_described_and_a_pick_announced(open_app, atlas):
     page.mouse.click(*canvas_point(page, anchor(atlas, "tibia")))
     expect(page.get_by_role("status").filter(has_text="Selected: Tibia.")).to_have_count(1)
     assert "Selected: Tibia, in pink." in page.locator("main").aria_snapshot()
+    assert page.evaluate("() => scrollY") == 0  # the list followed the pick without moving the page
+    expect(page.locator("h2.info-name")).to_be_in_viewport()
 
 
 def test_choosing_from_the_list_turns_the_knee_and_keeps_the_page_still(open_app):

@@ -210,3 +210,14 @@ def test_a_cause_view_labels_every_structure_it_involves(open_app, atlas):
     page.get_by_role("region", name="Structures involved").get_by_role("button", name="Semimembranosus", exact=True).click()
     expect(page.locator(".knee-label.knee-pin")).to_have_text("Semimembranosus")
     expect(labels).to_have_count(len(expected) - 1)
+
+
+def test_a_group_shown_alone_is_framed(open_app, atlas):
+    page = open_app()
+    page.get_by_role("button", name="Show only Menisci").click()
+    page.wait_for_function("() => location.search.includes('show=') && location.search.includes('cam=')")
+    query = page.evaluate("() => Object.fromEntries(new URLSearchParams(location.search))")
+    assert sorted(query["show"].split(",")) == sorted(s.id for s in atlas.in_group("menisci") if s.mesh is not None)
+    camera = [float(v) for v in query["cam"].split(",")]
+    assert abs(camera[1] - camera[4]) < 400  # zoomed in from the default 541 mm away
+    expect(page.get_by_role("checkbox", name="Show Femur")).not_to_be_checked()

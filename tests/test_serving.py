@@ -279,14 +279,14 @@ def test_serve_on_port_0_prints_the_port_it_listens_on_and_processes_share_it(at
 #: What a hostile page might send in place of each widget's value.
 JUNK = (1e308, -1e308, float("nan"), -5, "x" * 100_000, None, [], {"type": "map", "entries": []})
 WIDGET_VALUES = {"Slider": ("value", "value_throttled"), "Checkbox": ("active",), "CustomSelect": ("value",),
-                 "TextInput": ("value", "value_input")}
+                 "TextInput": ("value", "value_input"), "NativeControl": ("value", "checked"), "Tabs": ("active",)}
 
 
 def test_junk_in_every_widget_leaves_a_session_that_answers_and_writes_links_it_reads(served, atlas):
     async def session() -> list[str]:
         client = await SessionClient.open(served.local_url)
         widgets = [(model_id, attr) for model_id, model in client.models.items()
-                   for kind, attrs in WIDGET_VALUES.items() if re.fullmatch(rf"(.*\.)?{kind}", model["name"])
+                   for kind, attrs in WIDGET_VALUES.items() if re.fullmatch(rf"(.*\.)?{kind}\d*", model["name"])
                    for attr in attrs]
         assert len(widgets) >= 10, widgets
         for model_id, attr in widgets:
