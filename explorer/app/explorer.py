@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Callable
 from html import escape
 
 import numpy as np
@@ -122,6 +123,9 @@ class KneeExplorerApp(pn.viewable.Viewer):
                  sightlines: Sightlines | None = None, **params):
         super().__init__(**params)
         self.sightlines = sightlines if sightlines is not None else Sightlines(atlas)
+        #: Called with each click's structure id ('' for the background) before it selects; returning True
+        #: keeps the click from selecting (a quiz answering "find it", a pain map taking a point).
+        self.pick_handler: Callable[[str], bool] | None = None
         self._document = document
         self._location = pn.state.location if document is not None else None
         self.atlas = atlas
@@ -329,6 +333,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
             self._frame(structures, named_camera("posterior") if from_behind else self.camera)
 
     def _on_pick(self, structure_id: str) -> None:
+        if self.pick_handler is not None and self.pick_handler(structure_id):
+            return  # a mode (a quiz question, a pain map) took the click
         self.selected = structure_id if structure_id in self.atlas.structures else ""
 
     @param.depends("camera", watch=True)
