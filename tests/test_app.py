@@ -377,3 +377,12 @@ def test_serve_prints_its_url_and_serves_the_page_and_credits():
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_click_reports_its_ray_for_modes_that_need_the_point(app):
+    app.canvas._handle_msg({"picked": "tibia", "ray": [0, 500, 0, 0, -1, 0]})  # what the page sends
+    assert app.selected == "tibia" and app.canvas.last_ray == (0.0, 500.0, 0.0, 0.0, -1.0, 0.0)
+    taken = []
+    app.pick_handler = lambda sid: taken.append(sid) or True
+    app.canvas._handle_msg({"picked": "femur", "ray": [0, "x", 0, 0, -1, 0]})
+    assert taken == ["femur"] and app.selected == "tibia" and app.canvas.last_ray is None

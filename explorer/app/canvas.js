@@ -230,10 +230,14 @@ export function render({ model, el }) {
     const index = pixel[0] + (pixel[1] << 8) - 1;
     return pixel[3] && index >= 0 && index < structures.length ? structures[index] : null;
   }
+  // A click reports the structure drawn under it and the ray from the eye through it (origin, direction).
   function pickAt(clientX, clientY) {
     if (!camera || !structures.length) return;
     const picked = structureAt(clientX, clientY);
-    model.send_msg({ picked: picked ? picked.id : "" });
+    const rect = canvas.getBoundingClientRect(), v = matrices();
+    const nx = ((clientX - rect.left) / rect.width) * 2 - 1, ny = 1 - ((clientY - rect.top) / rect.height) * 2;
+    const direction = norm(add(v.f, add(scale(v.r, (nx * v.aspect) / v.t), scale(v.u, ny / v.t))));
+    model.send_msg({ picked: picked ? picked.id : "", ray: [...camera.position, ...direction] });
   }
 
   // Hover: the name of the structure under a mouse or pen at rest (not dragging), at most once a frame.

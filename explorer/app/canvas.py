@@ -11,6 +11,7 @@ and a cut shows the cut faces of the structures it runs through as solid.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from collections.abc import Callable
 
@@ -93,18 +94,32 @@ class KneeCanvas(pn.custom.JSComponent):
     def __init__(self, on_pick: Callable[[str], None] | None = None, **params):
         super().__init__(**params)
         self._on_pick = on_pick
+        self.last_ray: tuple[float, ...] | None = None
 
     @property
     def appearance(self) -> dict:
         """Structure id -> ``[visible, opacity, '#rrggbb']``, as :attr:`looks` holds it."""
         return json.loads(self.looks)
 
-    def receive_pick(self, structure_id: str) -> str:
-        """Handle a pick as the browser reports it; returns the id."""
+    def receive_pick(self, structure_id: str, ray=None) -> str:
+        """Handle a pick as the browser reports it; returns the id.
+
+        ``ray`` is the click's ray from the eye, six numbers (origin, unit direction, mm), kept as
+        :attr:`last_ray` (``None`` when absent or not six finite numbers) for modes that need the point.
+        """
+        self.last_ray = _checked_ray(ray)
         if self._on_pick is not None:
             self._on_pick(structure_id)
         return structure_id
 
     def _handle_msg(self, msg) -> None:
         if isinstance(msg, dict) and isinstance(msg.get("picked"), str):
-            self.receive_pick(msg["picked"])
+            self.receive_pick(msg["picked"], msg.get("ray"))
+
+
+def _checked_ray(ray) -> tuple[float, ...] | None:
+    if not isinstance(ray, list) or len(ray) != 6:
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in ray):
+        return None
+    return tuple(float(v) for v in ray)
