@@ -386,3 +386,42 @@ def test_a_click_reports_its_ray_for_modes_that_need_the_point(app):
     app.pick_handler = lambda sid: taken.append(sid) or True
     app.canvas._handle_msg({"picked": "femur", "ray": [0, "x", 0, 0, -1, 0]})
     assert taken == ["femur"] and app.selected == "tibia" and app.canvas.last_ray is None
+
+
+class _CountingMode:
+    """A learning mode that counts its clicks and keeps the count in the link."""
+
+    title = "Count clicks"
+
+    def __init__(self, app):
+        self.app, self.count = app, 0
+        app.pick_handler = self.take
+
+    def take(self, structure_id):
+        self.count += 1
+        self.app.update_link()
+        return True
+
+    def __panel__(self):
+        import panel as pn
+        return pn.pane.HTML(str(self.count))
+
+    def link_args(self):
+        return {"count": str(self.count)} if self.count else {}
+
+    def restore(self, query):
+        self.count = int(query.get("count", [b"0"])[0])
+
+
+def test_a_learning_mode_takes_clicks_and_keeps_its_state_in_the_link(atlas, meshes, sightlines, monkeypatch):
+    from explorer.app import learning
+
+    monkeypatch.setattr(learning, "MODES", (_CountingMode,))
+    app = KneeExplorerApp(atlas=atlas, meshes=meshes, sightlines=sightlines)
+    app.canvas.receive_pick("tibia")
+    assert app.selected == "" and app.link_query() == "?count=1"
+    app.selected = "femur"
+    assert app.link_query() == "?sel=femur&count=1"
+    restored = KneeExplorerApp(atlas=atlas, meshes=meshes, sightlines=sightlines,
+                               query={"sel": [b"femur"], "count": [b"4"]})
+    assert restored.modes[0].count == 4 and restored.selected == "femur"

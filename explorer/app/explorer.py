@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Callable
 from html import escape
+from urllib.parse import urlencode
 
 import numpy as np
 import panel as pn
@@ -25,6 +26,7 @@ from explorer.app.canvas import KneeCanvas
 from explorer.app.controls import check_box, slider
 from explorer.app.describe import ViewDescription, describe_view
 from explorer.app.downloads import DownloadBar
+from explorer.app import learning
 from explorer.app.info import WELCOME, cause_heading_html, cause_text_html, related_structures, structure_html
 from explorer.app.links import LinkList
 from explorer.app.meshdata import MeshData, pack_meshes
@@ -136,6 +138,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self._restoring = True
         self._build_widgets()
         self._restore(decode(query or {}, atlas))
+        for mode in self.modes:
+            mode.restore(query or {})
         self._restoring = False
         self._apply_now()
         if self._location is not None:
@@ -174,8 +178,10 @@ class KneeExplorerApp(pn.viewable.Viewer):
         return io.StringIO(json.dumps(self.saved_view().to_dict(), indent=2) + "\n")
 
     def link_query(self) -> str:
-        """The query string that restores this view (``""`` for the default view)."""
-        return encode(self.view_state(), self.default_visible)
+        """The query string that restores this view and the learning modes' state (``""`` for the default view)."""
+        query = encode(self.view_state(), self.default_visible)
+        extra = urlencode({key: value for mode in self.modes for key, value in mode.link_args().items()})
+        return f"{query}&{extra}" if query and extra else query or (f"?{extra}" if extra else "")
 
     @param.depends("selected", "cause", "visible", "opacity", "ghost", "clip_axis", "clip_position", "labels",
                    watch=True)
@@ -353,6 +359,10 @@ class KneeExplorerApp(pn.viewable.Viewer):
         if moved != self.camera:
             self.camera = moved
 
+    def update_link(self) -> None:
+        """Write the link of what is shown into the page's address (a learning mode calls it when it changes)."""
+        self._update_location()
+
     def _update_location(self) -> None:
         if self._location is not None and not self._restoring:
             self._location.search = self.link_query()
@@ -423,6 +433,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
             callback=self._saved_view_file, filename="knee-view.json", label="Download this view",
             description="A saved view file for knee-explorer export and notebooks", embed=False)
         self.downloads = DownloadBar(view=self.saved_view, atlas=self.atlas)
+        self.modes = [mode(self) for mode in learning.MODES]
 
     def _on_tree_shown(self, event) -> None:
         shown = event.new if isinstance(event.new, list) else []
@@ -518,7 +529,12 @@ class KneeExplorerApp(pn.viewable.Viewer):
             _heading("Opacity by group"), *self.opacity_sliders.values(),
             sizing_mode="stretch_width")
         structures = pn.Column(self.search, self.search_result, self.tree, sizing_mode="stretch_width")
-        tabs = Tabs(objects=[structures, controls], names=["Structures", "View"], label="Structures and view",
+        panels = [structures, controls], ["Structures", "View"]
+        if self.modes:
+            panels[0].append(pn.Column(*(pn.Column(_heading(mode.title), mode) for mode in self.modes),
+                                       sizing_mode="stretch_width"))
+            panels[1].append("Learn")
+        tabs = Tabs(objects=panels[0], names=panels[1], label="Side panel",
                     sizing_mode="stretch_width", css_classes=["knee-tabs"])
         about = pn.Column(self.cause_card, self.cause_links, self.cause_text, self.leave_cause_button, self.info,
                           self.info_links, scroll=True, sizing_mode="stretch_width", css_classes=["knee-about"])
