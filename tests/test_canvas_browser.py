@@ -105,7 +105,7 @@ def test_the_selected_structure_keeps_a_pinned_label_with_a_leader_line(open_app
     expect(line).to_have_count(0)
 
 
-def test_the_pinned_label_stays_inside_the_view(open_app, atlas):
+def test_the_pinned_label_stays_inside_the_view_and_marks_a_point_in_it(open_app, atlas):
     anchor = label_anchor(np.asarray(atlas["tibia"].mesh.points))
     page = open_app(f"?show=tibia&{CAM_QUERY}")
     box = _canvas(page).bounding_box()
@@ -115,7 +115,8 @@ def test_the_pinned_label_stays_inside_the_view(open_app, atlas):
     page = open_app(f"?show=tibia&sel=tibia&cam={shift:.3f},540.9,0,{shift:.3f},0,0,0,0,1")
     pin, line = page.locator(".knee-pin"), page.locator(".knee-leader line")
     expect(pin).to_have_text("Tibia")
-    assert float(line.get_attribute("x2")) > box["width"] - 10
+    # Its own anchor at the edge, the label marks a point of the tibia nearer what is looked at.
+    assert float(line.get_attribute("x2")) < box["width"] - 0.1 * box["width"]
     label = pin.bounding_box()
     assert label["x"] >= box["x"] + EDGE_PX - 0.5 and label["y"] >= box["y"] + EDGE_PX - 0.5
     assert label["x"] + label["width"] <= box["x"] + box["width"] - EDGE_PX + 0.5

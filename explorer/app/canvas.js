@@ -320,7 +320,7 @@ export function render({ model, el }) {
     const named = new Map(Object.entries(model.named || {}));
     const placed = [];
     const selected = structures.find((s) => s.id === model.selected);
-    const pins = [[selected, selected && selected.anchor, "knee-pin"],
+    const pins = [[selected, selected && pinPoint(selected, named), "knee-pin"],
                   ...structures.filter((s) => named.has(s.id) && s.id !== model.selected)
                     .map((s) => [s, named.get(s.id), "knee-named"])];
     for (const [s, point, kind] of pins) {
@@ -328,6 +328,14 @@ export function render({ model, el }) {
       if (pin && placePin(pin, placed)) labelLayer.append(...pin.nodes);
     }
     if (model.labels) labelLayer.append(...nameLabels(plane, placed, named));
+  }
+  // The selected structure's label marks its own anchor while that is well inside the view, else the
+  // point Python chose for it (the middle of its part near what is looked at: a long nerve's, by the knee).
+  function pinPoint(s, named) {
+    const [x, y, inFront] = project(s.anchor);
+    const w = canvas.clientWidth, h = canvas.clientHeight, margin = 0.1;
+    const inside = inFront && x > margin * w && x < (1 - margin) * w && y > margin * h && y < (1 - margin) * h;
+    return inside || !named.has(s.id) ? s.anchor : named.get(s.id);
   }
   function nameLabels(plane, placed, named) {
     const candidates = [];

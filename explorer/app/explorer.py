@@ -78,6 +78,14 @@ _NARROW = """
 """
 
 
+def _middle_near(points: np.ndarray, centre: np.ndarray, reach_mm: float) -> list[float]:
+    """The vertex at the middle of the points within ``reach_mm`` of ``centre`` (or the nearest one)."""
+    near = points[np.linalg.norm(points - centre, axis=1) < reach_mm]
+    if not len(near):
+        near = points[[np.argmin(np.linalg.norm(points - centre, axis=1))]]
+    return [round(float(v), 2) for v in near[np.argmin(np.linalg.norm(near - near.mean(axis=0), axis=1))]]
+
+
 def _heading(text: str) -> pn.pane.HTML:
     return pn.pane.HTML(f'<h2 class="knee-panel-heading">{escape(text)}</h2>', stylesheets=[_STYLE])
 
@@ -207,7 +215,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.canvas.param.update(looks=json.dumps({sid: [look.visible, look.opacity, look.colour]
                                                    for sid, look in looks.items()}, separators=(",", ":")),
                                  clip=self._clip(), labels=self.labels, selected=self.selected,
-                                 named=self._cause_anchors())
+                                 named=self._label_points())
         self.tree.param.update(shown=list(self.visible), selected=self.selected)
         self._update_panels()
         self._update_description()
@@ -316,21 +324,19 @@ class KneeExplorerApp(pn.viewable.Viewer):
         points = np.concatenate([np.asarray(self.atlas[sid].mesh.points) for sid in structure_ids])
         self.camera = framing(points, start, max_radius_mm=max_radius_mm, min_radius_mm=MIN_FRAME_RADIUS_MM)
 
-    def _cause_anchors(self) -> dict[str, list[float]]:
-        """Where each structure of the cause is labelled: the middle of its part in the framed view, so that a
-        long muscle's label sits by the knee rather than at the muscle's own middle, out of the picture."""
-        structures = cause_structures(self.atlas, self.cause)
-        if not structures:
-            return {}
+    def _label_points(self) -> dict[str, list[float]]:
+        """Where the labels of the cause's structures and of the selection point: the middle of each one's part
+        near the middle of what is looked at, so a long muscle's or nerve's label sits by the knee, in the
+        picture, rather than at its own middle."""
+        structures = [sid for sid in cause_structures(self.atlas, self.cause) if sid != self.selected]
         points = {sid: np.asarray(self.atlas[sid].mesh.points) for sid in structures}
-        middle = np.mean(np.percentile(np.concatenate(list(points.values())), [5, 95], axis=0), axis=0)
-        anchors = {}
-        for sid, p in points.items():
-            near = p[np.linalg.norm(p - middle, axis=1) < 0.7 * CAUSE_FRAME_RADIUS_MM]
-            if not len(near):
-                near = p[[np.argmin(np.linalg.norm(p - middle, axis=1))]]
-            anchors[sid] = [round(float(v), 2) for v in near[np.argmin(np.linalg.norm(near - near.mean(axis=0), axis=1))]]
-        return anchors
+        if points:
+            middle = np.mean(np.percentile(np.concatenate(list(points.values())), [5, 95], axis=0), axis=0)
+        else:
+            middle = np.asarray(self.camera["focalPoint"], dtype=float)
+        if self.selected in self._drawable:
+            points[self.selected] = np.asarray(self.atlas[self.selected].mesh.points)
+        return {sid: _middle_near(p, middle, 0.7 * CAUSE_FRAME_RADIUS_MM) for sid, p in points.items()}
 
     def _frame_cause(self, from_behind: bool = False) -> None:
         structures = cause_structures(self.atlas, self.cause)

@@ -12,6 +12,8 @@ from typing import Protocol
 
 import panel as pn
 
+from explorer.app.quiz import QuizMode
+
 
 class LearningMode(Protocol):
     """What the app needs of a mode (see the module's docstring)."""
@@ -31,4 +33,4 @@ class LearningMode(Protocol):
 
 
 #: The modes, in the order the Learn tab shows them.
-MODES: tuple[type[LearningMode], ...] = ()
+MODES: tuple[type[LearningMode], ...] = (QuizMode,)
