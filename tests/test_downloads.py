@@ -2,27 +2,24 @@
 
 Each downloaded file is opened as a user would: the picture with Pillow, the model with trimesh (and
 the Khronos validator where ``make test`` installed it), the page in Chromium with the network cut.
-The buttons are clicked on the explorer itself when it carries them, else on a page serving only
-the bar with the same view (see :func:`served`).
+The buttons are clicked on the explorer itself, opened at the view's link.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import queue
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import trimesh
+from browser_support import browser, expect  # noqa: F401 (browser is a fixture)
 
-from explorer.app.downloads import PNG_SIZE, DownloadBar, export_bytes
+from explorer.app.downloads import PNG_SIZE, export_bytes
 from explorer.appearance import HIGHLIGHT_COLOUR
 from explorer.cli import main
 from explorer.export.model import srgb_to_linear
@@ -30,9 +27,6 @@ from explorer.export.saved_view import SavedView, save_view
 from explorer.views import named_camera
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 180_000
 VALIDATOR = ROOT / ".node" / "node_modules" / "gltf-validator"
 VALIDATE_JS = """
@@ -47,53 +41,6 @@ validator.validateBytes(new Uint8Array(fs.readFileSync(process.argv[2])))
 VIEW = {"show": ["femur", "tibia", "fibula", "popliteal_artery", "popliteal_vein", "tibial_nerve"],
         "selected": "popliteal_artery", "camera": named_camera("posterior"), "labels": True}
 
-if not CHROMIUM.exists():
-    pytest.skip("download tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="download tests need Playwright (pip install playwright)")
-expect = sync_api.expect
-
-
-class _PageServer:
-    """A Panel page served from a thread of this process on a free port; :meth:`stop` ends it."""
-
-    def __init__(self, page):
-        started: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._run, args=(page, started), daemon=True)
-        self._thread.start()
-        self.server = started.get(timeout=60)
-        self.url = f"http://localhost:{self.server.port}/"
-
-    @staticmethod
-    def _run(page, started: queue.Queue) -> None:
-        import panel as pn
-        from tornado.ioloop import IOLoop
-
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        loop = IOLoop.current()
-        server = pn.serve({"/": page}, port=0, address="localhost", loop=loop, show=False, start=False,
-                          threaded=False, verbose=False)
-        started.put(server)
-        server.start()
-        loop.start()
-        loop.close(all_fds=True)
-
-    def stop(self) -> None:
-        def stop_here() -> None:
-            self.server.stop()
-            self.server.io_loop.stop()
-
-        self.server.io_loop.add_callback(stop_here)
-        self._thread.join(timeout=30)
-
-
-def _app_has_downloads(atlas) -> bool:
-    """Whether the explorer carries the download bar (then the tests click it there)."""
-    from explorer.app.explorer import KneeExplorerApp
-
-    app = KneeExplorerApp(atlas=atlas)
-    return any(isinstance(value, DownloadBar) for value in vars(app).values())
-
 
 @pytest.fixture(scope="module")
 def view(atlas) -> SavedView:
@@ -102,29 +49,12 @@ def view(atlas) -> SavedView:
 
 @pytest.fixture(scope="module")
 def served(atlas, view):
-    """The URL of a page with the download buttons, showing :data:`VIEW`.
+    """The URL of the explorer opened at the link of :data:`VIEW`."""
+    from explorer.app.server import BackgroundServer, ServeOptions
 
-    The explorer itself, opened at the view's link, once it carries the bar; until then a page
-    serving only a :class:`DownloadBar` of the view.
-    """
-    if _app_has_downloads(atlas):
-        from explorer.app.server import BackgroundServer, ServeOptions
-
-        running = BackgroundServer(atlas, ServeOptions(port=0))
-        url = running.url + view.to_query(atlas)
-    else:
-        running = _PageServer(lambda: DownloadBar(view=lambda: view, atlas=atlas))
-        url = running.url
-    yield url
+    running = BackgroundServer(atlas, ServeOptions(port=0))
+    yield running.url + view.to_query(atlas)
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
