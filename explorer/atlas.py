@@ -4,6 +4,7 @@ Layout of an atlas folder::
 
     annotations/atlas.yaml            title, disclaimer and the ordered list of groups
     annotations/glossary.yaml         term id -> {term, definition}
+    annotations/pain_regions.yaml     named regions of the skin and their sources (see explorer.pain_regions)
     annotations/structures/<id>.md    one file per structure
     annotations/causes/<id>.md        one file per cause of pain
     meshes/<id>.ply                   the committed geometry set (see explorer.geometry): one mesh
@@ -24,6 +25,7 @@ from explorer.causes import CAUSE_FIELDS, Evidence, PainCause, read_cause
 from explorer.geometry import GeometrySet, choose_geometry
 from explorer.glossary import GlossaryTerm, check_links, read_glossary
 from explorer.meshio import MeshFileError, parse_ply
+from explorer.pain_regions import PainRegions, read_pain_regions
 from explorer.problems import AtlasError, Problem
 from explorer.provenance import MeshProvenance, read_provenance
 from explorer.safe_read import MAX_MESH_BYTES, UnreadableFile, read_bytes, read_toml, read_yaml
@@ -89,6 +91,7 @@ class Atlas:
     glossary: dict[str, GlossaryTerm] = field(default_factory=dict)
     disclaimer: str = ""
     geometry: GeometrySet | None = None
+    pain_regions: PainRegions = field(default_factory=PainRegions)  # where each cause is felt on the skin
 
     def __getitem__(self, structure_id: str) -> Structure:
         try:
@@ -169,7 +172,8 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True, geometry: st
         raise AtlasError(problems)  # every later check would only repeat that the groups or terms are missing
     _check_glossary_links(root / "annotations" / "glossary.yaml", glossary, problems)
     structures = _read_structures(root / "annotations" / "structures", groups, glossary, problems)
-    causes = _read_causes(root / "annotations" / "causes", structures, glossary, problems)
+    pain_regions = read_pain_regions(root / "annotations", problems)
+    causes = _read_causes(root / "annotations" / "causes", structures, glossary, problems, pain_regions)
     _check_hierarchy(structures, groups, problems)
     frame = _read_frame(chosen.folder / "frame.toml", problems)
     _attach_meshes(chosen.folder, structures, meshes, problems)
@@ -177,7 +181,7 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True, geometry: st
         raise AtlasError(problems)
     for structure in structures.values():
         structure.causes = tuple(c.id for c in causes.values() if structure.id in c.structures)
-    return Atlas(root, title, groups, structures, causes, frame, glossary, disclaimer, chosen)
+    return Atlas(root, title, groups, structures, causes, frame, glossary, disclaimer, chosen, pain_regions=pain_regions)
 
 
 def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, str, dict[str, Group]]:
@@ -262,12 +266,12 @@ def _read_structures(folder: Path, groups: dict[str, Group], glossary: dict[str,
 
 
 def _read_causes(folder: Path, structures: dict[str, Structure], glossary: dict[str, GlossaryTerm],
-                 problems: list[Problem]) -> dict[str, PainCause]:
+                 problems: list[Problem], regions: PainRegions | None = None) -> dict[str, PainCause]:
     causes: dict[str, PainCause] = {}
     if not folder.exists():
         return causes
     for annotation in _read_folder(folder, CAUSE_FIELDS, glossary, problems):
-        cause, found = read_cause(annotation, set(structures))
+        cause, found = read_cause(annotation, set(structures), regions)
         problems += found
         causes[annotation.id] = cause
     return causes

@@ -10,6 +10,8 @@ A cause file::
     evidence:
       - finding: About 1 out of 1,000 adults in the U.S. have DVT.
         source: a 2017 retrospective study
+    pain_regions:                 # regions of annotations/pain_regions.yaml where it is felt
+      - {region: posterior_calf, typical: 3, source: article}
     ---
     One-paragraph summary.
 
@@ -24,14 +26,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from explorer.annotations import AnnotationFile, check_prose, split_sections
 from explorer.problems import Problem
 
+if TYPE_CHECKING:
+    from explorer.pain_regions import PainRegions
+
 CAUSE_FIELDS = {
     "name": (str, True), "structures": (list, True), "aliases": (list, False),
-    "urgent": (bool, False), "evidence": (object, False),
+    "urgent": (bool, False), "evidence": (object, False), "pain_regions": (object, False),
 }
+#: How typical pain in a region is for a cause, by the number a cause file gives.
+TYPICALITY = {1: "possible", 2: "common", 3: "typical"}
 #: Sections every cause must have, in the order they are written.
 REQUIRED_SECTIONS = ("How it presents", "Why it hurts behind the knee", "Red flags", "What helps")
 #: Sections a cause may add where there is something to say.
@@ -54,6 +62,27 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class RegionLink:
+    """Where a cause is felt: a pain region's id, how typical pain there is (:data:`TYPICALITY`) and the
+    id of the source that says so (both ids from ``annotations/pain_regions.yaml``).
+
+    Examples
+    --------
+    >>> RegionLink("posterior_calf", 3, "article").word
+    'typical'
+    """
+
+    region: str
+    typical: int
+    source: str
+
+    @property
+    def word(self) -> str:
+        """How typical, in a word."""
+        return TYPICALITY[self.typical]
+
+
+@dataclass(frozen=True)
 class PainCause:
     """A cause of pain behind the knee: its structures, evidence and sectioned text.
 
@@ -69,6 +98,7 @@ class PainCause:
     evidence: tuple[Evidence, ...] = ()
     urgent: bool = False
     sections: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    pain_regions: tuple[RegionLink, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -110,6 +140,46 @@ def read_evidence(path: Path, value: object) -> tuple[tuple[Evidence, ...], list
     return tuple(items), problems
 
 
+def read_region_links(path: Path, value: object, regions: "PainRegions | None") -> tuple[tuple[RegionLink, ...], list[Problem]]:
+    """Parse the ``pain_regions`` field: a list of ``{region, typical, source}`` naming known regions and sources.
+
+    Examples
+    --------
+    >>> from explorer.pain_regions import PainRegions
+    >>> links, problems = read_region_links(Path("c.md"), [{"region": "calf", "typical": 3, "source": "x"}], PainRegions())
+    >>> str(problems[0])
+    "c.md: field 'pain_regions[0].region': unknown region 'calf' (known: )"
+    """
+    if value is None:
+        return (), []
+    if not isinstance(value, list):
+        return (), [Problem(path, "pain_regions", "must be a list of {region, typical, source}")]
+    known_regions = regions.declared if regions else frozenset()
+    known_sources = regions.sources if regions else {}
+    links, problems, seen = [], [], set()
+    for index, item in enumerate(value):
+        where = f"pain_regions[{index}]"
+        if not isinstance(item, dict) or set(item) != {"region", "typical", "source"}:
+            problems.append(Problem(path, where, "must have exactly the keys region, typical and source"))
+            continue
+        found = []
+        if item["region"] not in known_regions:
+            known = ", ".join(sorted(known_regions))
+            found.append(Problem(path, f"{where}.region", f"unknown region {item['region']!r} (known: {known})"))
+        elif item["region"] in seen:
+            found.append(Problem(path, f"{where}.region", f"region {item['region']!r} is listed twice"))
+        if item["typical"] not in TYPICALITY or isinstance(item["typical"], bool):
+            words = ", ".join(f"{n} = {w}" for n, w in TYPICALITY.items())
+            found.append(Problem(path, f"{where}.typical", f"must be 1, 2 or 3 ({words}), got {item['typical']!r}"))
+        if item["source"] not in known_sources:
+            found.append(Problem(path, f"{where}.source", f"unknown source {item['source']!r} (known: {', '.join(known_sources)})"))
+        problems += found
+        if not found:
+            seen.add(item["region"])
+            links.append(RegionLink(item["region"], item["typical"], item["source"]))
+    return tuple(links), problems
+
+
 def check_sections(path: Path, sections: dict[str, str]) -> list[Problem]:
     """Required sections present and long enough; no heading outside the known ones.
 
@@ -128,8 +198,11 @@ def check_sections(path: Path, sections: dict[str, str]) -> list[Problem]:
     return problems
 
 
-def read_cause(annotation: AnnotationFile, structures: set[str]) -> tuple[PainCause, list[Problem]]:
+def read_cause(annotation: AnnotationFile, structures: set[str],
+               regions: "PainRegions | None" = None) -> tuple[PainCause, list[Problem]]:
     """Build a :class:`PainCause` from an annotation whose fields passed :data:`CAUSE_FIELDS`.
+
+    ``regions`` holds the pain regions and sources its ``pain_regions`` field may name.
 
     Examples
     --------
@@ -149,10 +222,12 @@ def read_cause(annotation: AnnotationFile, structures: set[str]) -> tuple[PainCa
         problems.append(Problem(path, "structures", f"unknown structure {unknown!r}"))
     evidence, found = read_evidence(path, fields.get("evidence"))
     problems += found
+    region_links, found = read_region_links(path, fields.get("pain_regions"), regions)
+    problems += found
     _, sections = split_sections(annotation.text)
     problems += check_sections(path, sections)
     cause = PainCause(annotation.id, fields["name"].strip(), linked, tuple(fields.get("aliases") or ()),
-                      annotation.text, path, evidence, bool(fields.get("urgent", False)), sections)
+                      annotation.text, path, evidence, bool(fields.get("urgent", False)), sections, region_links)
     return cause, problems
 
 

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import panel as pn
 
+from explorer.app.pain_map import PainMapMode
 from explorer.app.quiz import QuizMode
 
 
@@ -33,4 +34,4 @@ class LearningMode(Protocol):
 
 
 #: The modes, in the order the Learn tab shows them.
-MODES: tuple[type[LearningMode], ...] = (QuizMode,)
+MODES: tuple[type[LearningMode], ...] = (QuizMode, PainMapMode)
