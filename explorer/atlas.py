@@ -7,6 +7,7 @@ Layout of an atlas folder::
     annotations/pain_regions.yaml     named regions of the skin and their sources (see explorer.pain_regions)
     annotations/structures/<id>.md    one file per structure
     annotations/causes/<id>.md        one file per cause of pain
+    annotations/tours/<cause id>.yaml a guided tour of one cause (see explorer.tours)
     meshes/<id>.ply                   the committed geometry set (see explorer.geometry): one mesh
                                       per structure that has geometry, named by its id
     meshes/PROVENANCE.toml            source, licence, sha256 and history per mesh
@@ -29,6 +30,7 @@ from explorer.pain_regions import PainRegions, read_pain_regions
 from explorer.problems import AtlasError, Problem
 from explorer.provenance import MeshProvenance, read_provenance
 from explorer.safe_read import MAX_MESH_BYTES, UnreadableFile, read_bytes, read_toml, read_yaml
+from explorer.tours import read_tours
 
 STRUCTURE_FIELDS = {
     "name": (str, True), "group": (str, True), "parent": (str, False), "aliases": (list, False),
@@ -91,6 +93,7 @@ class Atlas:
     glossary: dict[str, GlossaryTerm] = field(default_factory=dict)
     disclaimer: str = ""
     geometry: GeometrySet | None = None
+    tours: dict = field(default_factory=dict)  # cause id -> explorer.tours.Tour
     pain_regions: PainRegions = field(default_factory=PainRegions)  # where each cause is felt on the skin
 
     def __getitem__(self, structure_id: str) -> Structure:
@@ -175,13 +178,14 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True, geometry: st
     pain_regions = read_pain_regions(root / "annotations", problems)
     causes = _read_causes(root / "annotations" / "causes", structures, glossary, problems, pain_regions)
     _check_hierarchy(structures, groups, problems)
+    tours = read_tours(root / "annotations" / "tours", structures, groups, causes, problems)
     frame = _read_frame(chosen.folder / "frame.toml", problems)
     _attach_meshes(chosen.folder, structures, meshes, problems)
     if problems:
         raise AtlasError(problems)
     for structure in structures.values():
         structure.causes = tuple(c.id for c in causes.values() if structure.id in c.structures)
-    return Atlas(root, title, groups, structures, causes, frame, glossary, disclaimer, chosen, pain_regions=pain_regions)
+    return Atlas(root, title, groups, structures, causes, frame, glossary, disclaimer, chosen, tours, pain_regions=pain_regions)
 
 
 def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, str, dict[str, Group]]:

@@ -118,6 +118,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true", help="replace the output if it exists")
     export.set_defaults(run=_export)
 
+    tour = commands.add_parser(
+        "export-tour", parents=[choose], help="export a pain cause's guided tour: an offline page and PNG slides",
+        description="Write a guided tour into a folder: <tour>.html, one offline page with every step (Previous and "
+                    "Next inside it), and the numbered slides 01-<step>.png, 02-<step>.png... with each step's text.")
+    tour.add_argument("tour", help="the tour: its pain cause's id or an alias, in any case (e.g. bakers_cyst, dvt)")
+    tour.add_argument("folder", type=Path, help="folder to write into (made if missing)")
+    tour.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT of each slide's picture (default 1920x1080)")
+    tour.add_argument("--no-page", dest="page", action="store_false", help="slides only")
+    tour.add_argument("--no-slides", dest="slides", action="store_false", help="the page only")
+    tour.add_argument("--force", action="store_true", help="replace files that exist")
+    tour.set_defaults(run=_export_tour)
+
     serve = commands.add_parser(
         "serve", parents=[choose], help="start the explorer in the browser and print its URL",
         description="Serve the explorer and print its URL. It listens on this machine only, unless --address "
@@ -314,6 +326,23 @@ def _export(args) -> int:
         options["atlas"] = atlas
     path = export(view, args.output, **options)
     print(f"wrote {path}")
+    return 0
+
+
+def _export_tour(args) -> int:
+    from explorer.export.tour import export_tour
+
+    try:
+        size = tuple(int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--size {args.size!r} is not WIDTHxHEIGHT") from None
+    if len(size) != 2:
+        raise ValueError(f"--size {args.size!r} is not WIDTHxHEIGHT")
+    atlas = load_atlas(args.root, geometry=args.geometry)
+    done = export_tour(args.tour, args.folder, atlas=atlas, page=args.page, slides=args.slides, size=size,
+                       force=args.force)
+    for path in ([done.page] if done.page else []) + done.slides:
+        print(f"wrote {path}")
     return 0
 
 

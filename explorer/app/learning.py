@@ -14,6 +14,7 @@ import panel as pn
 
 from explorer.app.pain_map import PainMapMode
 from explorer.app.quiz import QuizMode
+from explorer.app.tours import GuidedTours
 
 
 class LearningMode(Protocol):
@@ -34,4 +35,4 @@ class LearningMode(Protocol):
 
 
 #: The modes, in the order the Learn tab shows them.
-MODES: tuple[type[LearningMode], ...] = (QuizMode, PainMapMode)
+MODES: tuple[type[LearningMode], ...] = (GuidedTours, QuizMode, PainMapMode)
