@@ -74,7 +74,8 @@ def cause_structures(atlas: Atlas, cause: str) -> list[str]:
 
 
 def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str = "", cause: str = "",
-               opacity: Mapping[str, float] | None = None, ghost: bool = False) -> dict[str, Look]:
+               opacity: Mapping[str, float] | None = None, ghost: bool = False,
+               focus: Iterable[str] = ()) -> dict[str, Look]:
     """Every structure with a mesh, as the view shows it.
 
     Parameters
@@ -92,9 +93,13 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
         (a Baker's cyst, a thrombus) the cause's other structures are half see-through, and a structure
         that ``encloses`` another of them (the cyst round its bursa) is see-through while what it holds is solid.
     opacity
-        Group id -> opacity from 0 to 1.
+        Group id -> opacity from 0 to 1; a group left out is drawn at its own default (the ``opacity``
+        of its entry in ``atlas.yaml``: the skin faint, the others opaque).
     ghost
         X-ray: everything but the selection faint (when no cause is chosen).
+    focus
+        Structures a learning mode brings forward (those under a painful spot): shown solid in their own
+        colours, everything else but the selection faint (when no cause is chosen).
 
     Examples
     --------
@@ -106,18 +111,22 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
     meshes = [sid for sid, s in atlas.structures.items() if s.mesh_file]
     involved = set(cause_structures(atlas, cause))
     asked = set(default_visible(atlas) if visible is None else visible)
-    shown = {sid for sid in asked if not atlas[sid].pathology} | involved
+    focused = set() if involved else set(focus) & set(meshes)
+    shown = {sid for sid in asked if not atlas[sid].pathology} | involved | focused
     marked = {selected} & set(meshes)
     pathology = {sid for sid in involved if atlas[sid].pathology}
     enclosing = {sid for sid in involved if involved.intersection(atlas[sid].encloses)}
     enclosed = {inner for sid in enclosing for inner in atlas[sid].encloses}
     looks = {}
     for sid in meshes:
-        alpha = min(max(float((opacity or {}).get(atlas[sid].group, 1.0)), 0.0), 1.0)
+        group = atlas.groups[atlas[sid].group]
+        alpha = min(max(float((opacity or {}).get(group.id, group.opacity)), 0.0), 1.0)
         if involved and sid not in involved:
             alpha = min(alpha, GHOST_OPACITY)
         elif sid in enclosing or (pathology and sid in involved - pathology - enclosed):
             alpha = min(alpha, BESIDE_PATHOLOGY_OPACITY)
+        elif focused and sid not in focused and sid != selected:
+            alpha = min(alpha, GHOST_OPACITY)
         elif ghost and not involved and selected in marked and sid != selected:
             alpha = GHOST_OPACITY
         looks[sid] = Look(sid in shown, round(alpha, 3), HIGHLIGHT_COLOUR if sid in marked else atlas[sid].colour)

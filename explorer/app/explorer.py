@@ -128,6 +128,9 @@ class KneeExplorerApp(pn.viewable.Viewer):
     labels = param.Boolean(default=False, doc="Names over the 3D view.")
     camera = param.Dict(default=named_camera("anterior"), doc="{'position', 'focalPoint', 'viewUp'} in mm.")
     notice = param.String(default="", doc="A message for the user (bad link, unknown id).")
+    focus = param.Dict(default={}, doc="Structures a learning mode brings forward (solid, labelled, the rest faint): "
+                                       "id -> the [x, y, z] (mm) its label marks, or None for the middle of its "
+                                       "part in view. Not part of the link: the mode keeps its own.")
 
     def __init__(self, atlas: Atlas, query: dict | None = None, meshes: MeshData | None = None, document=None,
                  sightlines: Sightlines | None = None, **params):
@@ -192,7 +195,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         return f"{query}&{extra}" if query and extra else query or (f"?{extra}" if extra else "")
 
     @param.depends("selected", "cause", "visible", "opacity", "ghost", "clip_axis", "clip_position", "labels",
-                   watch=True)
+                   "focus", watch=True)
     def _apply(self) -> None:
         if self._restoring:
             return
@@ -211,7 +214,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self._apply_scheduled = False
         if self._corrected():
             return  # the correction draws again
-        looks = appearance(self.atlas, self.visible, self.selected, self.cause, self.opacity, self.ghost)
+        looks = appearance(self.atlas, self.visible, self.selected, self.cause, self.opacity, self.ghost,
+                           focus=self.focus)
         self.canvas.param.update(looks=json.dumps({sid: [look.visible, look.opacity, look.colour]
                                                    for sid, look in looks.items()}, separators=(",", ":")),
                                  clip=self._clip(), labels=self.labels, selected=self.selected,
@@ -329,6 +333,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
         near the middle of what is looked at, so a long muscle's or nerve's label sits by the knee, in the
         picture, rather than at its own middle."""
         structures = [sid for sid in cause_structures(self.atlas, self.cause) if sid != self.selected]
+        if not structures and not self.cause:
+            structures = [sid for sid in self.focus if sid in self._drawable and sid != self.selected]
         points = {sid: np.asarray(self.atlas[sid].mesh.points) for sid in structures}
         if points:
             middle = np.mean(np.percentile(np.concatenate(list(points.values())), [5, 95], axis=0), axis=0)
@@ -336,7 +342,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
             middle = np.asarray(self.camera["focalPoint"], dtype=float)
         if self.selected in self._drawable:
             points[self.selected] = np.asarray(self.atlas[self.selected].mesh.points)
-        return {sid: _middle_near(p, middle, 0.7 * CAUSE_FRAME_RADIUS_MM) for sid, p in points.items()}
+        chosen = {sid: _middle_near(p, middle, 0.7 * CAUSE_FRAME_RADIUS_MM) for sid, p in points.items()}
+        return chosen | {sid: list(point) for sid, point in self.focus.items() if sid in chosen and point}
 
     def _frame_cause(self, from_behind: bool = False) -> None:
         structures = cause_structures(self.atlas, self.cause)
@@ -423,7 +430,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.opacity_sliders = {}
         for group in self.atlas.groups.values():
             if any(s.mesh is not None for s in self.atlas.in_group(group.id)):
-                control = slider(f"{group.name} opacity", 0, 100, 5, 100, unit=" %")
+                control = slider(f"{group.name} opacity", 0, 100, 5, round(100 * group.opacity), unit=" %")
                 control.param.watch(lambda e, g=group.id: self._on_opacity_slider(g, e.new), "value")
                 self.opacity_sliders[group.id] = control
         self.copy_button = pn.widgets.Button(label="Copy link", color="primary",
@@ -519,13 +526,14 @@ class KneeExplorerApp(pn.viewable.Viewer):
         if not isinstance(percent, (int, float)) or not math.isfinite(percent):
             return
         wanted = round(float(percent) / 100, 3)
-        if wanted != round(float(self.opacity.get(group, 1.0)), 3):  # not the app's own value, mirrored
+        default = self.atlas.groups[group].opacity
+        if wanted != round(float(self.opacity.get(group, default)), 3):  # not the app's own value, mirrored
             self.opacity = self.opacity | {group: wanted}
 
     @param.depends("opacity", watch=True)
     def _on_opacity(self) -> None:
         for group, control in self.opacity_sliders.items():
-            control.value = round(100 * float(self.opacity.get(group, 1.0)))
+            control.value = round(100 * float(self.opacity.get(group, self.atlas.groups[group].opacity)))
 
     def __panel__(self) -> pn.viewable.Viewable:
         controls = pn.Column(

@@ -10,7 +10,6 @@ faint), and beside them what scans find in knees that do not hurt. The link keep
 
 from __future__ import annotations
 
-import json
 import math
 from html import escape
 
@@ -20,7 +19,7 @@ import panel as pn
 from explorer.annotations import plain_text
 from explorer.app.controls import check_box
 from explorer.app.links import LinkList
-from explorer.appearance import GHOST_OPACITY, appearance
+from explorer.appearance import appearance
 from explorer.pain_map import (RankedCause, causes_in, inward, point_from_ray, prepare, region_point, regions_at,
                                structures_beneath)
 from explorer.text import markdown_to_html
@@ -72,8 +71,7 @@ class PainMapMode(pn.viewable.Viewer):
         self.ranked: list[RankedCause] = []
         self.beneath: list[str] = []
         self._previous_handler = None
-        self._base: tuple[str, dict] | None = None
-        self._writing = self._syncing = False
+        self._syncing = False
         self.toggle = check_box("Take a point: a click on the 3D view marks where it hurts")
         self.toggle.param.watch(lambda event: self.switch(bool(event.new)), "checked")
         names = {region.name: region.id for region in self.atlas.pain_regions.regions.values()}
@@ -86,7 +84,6 @@ class PainMapMode(pn.viewable.Viewer):
         self.beneath_links = LinkList(heading="Beneath this point, from the skin in", on_choose=self._on_link,
                                       sizing_mode="stretch_width")
         self.note = pn.pane.HTML(scans_note_html(self.atlas), sizing_mode="stretch_width", stylesheets=[_STYLE])
-        app.canvas.param.watch(self._on_canvas, ["looks", "named"])
 
     # the mode's state ----------------------------------------------------------------
     @property
@@ -202,28 +199,9 @@ class PainMapMode(pn.viewable.Viewer):
             self.app.camera = {"position": [round(float(v), 2) for v in focus - CAMERA_DISTANCE_MM * heading],
                                "focalPoint": [round(float(v), 2) for v in focus], "viewUp": [0.0, 0.0, 1.0]}
 
-    def _on_canvas(self, *events) -> None:
-        if self._writing:
-            return
-        self._base = (self.app.canvas.looks, dict(self.app.canvas.named))
-        self._draw()
-
     def _draw(self) -> None:
-        """The app's looks with the structures beneath the point solid and labelled and the rest faint."""
-        canvas = self.app.canvas
-        if self._base is None:
-            self._base = (canvas.looks, dict(canvas.named))
-        looks, named = json.loads(self._base[0]), dict(self._base[1])
-        if self.point is not None and not self.app.cause:
-            looks, named = highlight(self.atlas, looks, self.beneath, self.point, keep=self.app.selected)
-        text = json.dumps(looks, separators=(",", ":"))
-        if text == canvas.looks and named == canvas.named:
-            return
-        self._writing = True
-        try:
-            canvas.param.update(looks=text, named=named)
-        finally:
-            self._writing = False
+        """Bring the structures beneath the point forward in the app's view (solid and labelled, the rest faint)."""
+        self.app.focus = label_points(self.atlas, self.beneath, self.point) if self.point is not None else {}
 
     def _render(self, status: str = "") -> None:
         self.result.object = result_html(self.atlas, self.point, self.region, self.ranked, self.beneath,
@@ -263,33 +241,21 @@ def parse_point(text: str) -> np.ndarray | None:
     return np.array(values)
 
 
-def highlight(atlas, looks: dict, beneath: list[str], point: np.ndarray, keep: str = "") -> tuple[dict, dict]:
-    """Looks (id -> [visible, opacity, colour]) with ``beneath`` shown solid and the rest faint (but ``keep``,
-    the selection, as it was), and the labels of the first :data:`MAX_LABELS` of them, each at its mesh's
-    vertex nearest the point.
+def label_points(atlas, beneath: list[str], point: np.ndarray) -> dict[str, list[float]]:
+    """The first :data:`MAX_LABELS` structures of ``beneath``, each with its mesh's vertex nearest the point
+    (where its label goes).
 
     Examples
     --------
     >>> from explorer import load_atlas
-    >>> atlas = load_atlas()
-    >>> looks, named = highlight(atlas, {"tibia": [True, 1.0, "#fff"], "femur": [True, 1.0, "#eee"]}, ["tibia"],
-    ...                          np.zeros(3))
-    >>> looks["tibia"][:2], looks["femur"][:2], list(named)
-    ([True, 1.0], [True, 0.12], ['tibia'])
+    >>> list(label_points(load_atlas(), ["tibia", "femur"], np.zeros(3)))
+    ['tibia', 'femur']
     """
-    marked = set(beneath)
-    changed = {}
-    for sid, (visible, opacity, colour) in looks.items():
-        if sid in marked:
-            changed[sid] = [True, 1.0, colour]
-        else:
-            changed[sid] = [visible, float(opacity) if sid == keep else min(float(opacity), GHOST_OPACITY), colour]
     named = {}
-    for sid in [sid for sid in beneath if sid in looks][:MAX_LABELS]:
+    for sid in [sid for sid in beneath if atlas[sid].mesh is not None][:MAX_LABELS]:
         vertices = np.asarray(atlas[sid].mesh.points)
-        nearest = vertices[np.argmin(np.linalg.norm(vertices - point, axis=1))]
-        named[sid] = [round(float(v), 2) for v in nearest]
-    return changed, named
+        named[sid] = [round(float(v), 2) for v in vertices[np.argmin(np.linalg.norm(vertices - point, axis=1))]]
+    return named
 
 
 def result_html(atlas, point, region_id: str, ranked: list[RankedCause], beneath: list[str], status: str,
