@@ -544,10 +544,13 @@ class KneeExplorerApp(pn.viewable.Viewer):
         structures = pn.Column(self.search, self.search_result, self.tree, sizing_mode="stretch_width")
         panels = [structures, controls], ["Structures", "View"]
         if self.modes:
-            panels[0].append(pn.Column(*(pn.Column(_heading(mode.title), mode) for mode in self.modes),
+            in_use_first = sorted(self.modes, key=lambda mode: not mode.link_args())
+            panels[0].append(pn.Column(*(pn.Column(_heading(mode.title), mode) for mode in in_use_first),
                                        sizing_mode="stretch_width"))
             panels[1].append("Learn")
-        tabs = Tabs(objects=panels[0], names=panels[1], label="Side panel",
+        # A link into a learning mode (a tour's step, a quiz) opens on the Learn tab, that mode first.
+        learning_linked = any(mode.link_args() for mode in self.modes)
+        tabs = Tabs(objects=panels[0], names=panels[1], label="Side panel", active=2 if learning_linked else 0,
                     sizing_mode="stretch_width", css_classes=["knee-tabs"])
         about = pn.Column(self.cause_card, self.cause_links, self.cause_text, self.leave_cause_button, self.info,
                           self.info_links, scroll=True, sizing_mode="stretch_width", css_classes=["knee-about"])
