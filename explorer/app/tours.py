@@ -156,7 +156,8 @@ class GuidedTours(pn.viewable.Viewer):
         # A new cause turns the camera onto it and clears the selection: set it first, the step's own view after.
         app.cause = state.cause
         axis = {letter: name for name, letter in CLIP_AXES.items()}.get(state.clip[0] if state.clip else None, "off")
-        app.param.update(visible=list(app.default_visible if state.visible is None else state.visible),
+        # Another mode's focus (a pain map's structures beneath a point) would hide the step's own looks.
+        app.param.update(focus={}, visible=list(app.default_visible if state.visible is None else state.visible),
                          selected=state.selected, opacity=dict(state.opacity), ghost=state.ghost,
                          labels=state.labels, clip_axis=axis, clip_position=state.clip[1] if state.clip else 0.0,
                          camera=dict(state.camera) if state.camera else named_camera(view.camera_name))
