@@ -425,3 +425,16 @@ def test_a_learning_mode_takes_clicks_and_keeps_its_state_in_the_link(atlas, mes
     restored = KneeExplorerApp(atlas=atlas, meshes=meshes, sightlines=sightlines,
                                query={"sel": [b"femur"], "count": [b"4"]})
     assert restored.modes[0].count == 4 and restored.selected == "femur"
+
+
+def test_a_link_into_a_learning_mode_opens_the_learn_tab_with_that_mode_first(atlas, meshes, sightlines):
+    from explorer.app.tabs import Tabs
+
+    plain = KneeExplorerApp(atlas=atlas, meshes=meshes, sightlines=sightlines).__panel__().select(Tabs)[0]
+    assert plain.names[plain.active] == "Structures"
+    linked = KneeExplorerApp(atlas=atlas, meshes=meshes, sightlines=sightlines,
+                             query={"hurt": [b"posterior_calf"]})
+    tabs = linked.__panel__().select(Tabs)[0]
+    assert tabs.names[tabs.active] == "Learn"
+    first = tabs.objects[tabs.active].objects[0]
+    assert "Where does it hurt?" in first.objects[0].object  # the mode's heading comes first
