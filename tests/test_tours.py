@@ -240,4 +240,9 @@ def test_the_offline_tour_page_steps_forward_with_no_network(browser, atlas, tmp
     expect(inner.locator("canvas").first).to_be_visible()
     expect(inner.get_by_text(atlas[tour.steps[1].highlight].name).first).to_be_attached()
     assert not asked and not errors, (asked, errors)
+    from test_accessibility import AXE, RULES, RUN_AXE
+
+    if AXE.exists():  # the tour page around the step's view: nothing for axe-core to find
+        page.add_script_tag(path=str(AXE))
+        assert page.evaluate(RUN_AXE, RULES) == []
     context.close()
