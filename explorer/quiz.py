@@ -25,12 +25,16 @@ import random
 import secrets
 import weakref
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import trimesh
 from scipy.spatial import cKDTree
 
 from explorer.atlas import Atlas
+
+if TYPE_CHECKING:
+    import pyvista as pv
 
 #: Questions in a round (fewer when the set has fewer structures).
 ROUND_LENGTH = 10
@@ -138,13 +142,14 @@ def neighbours(atlas: Atlas) -> dict[str, tuple[str, ...]]:
     return result
 
 
-def _trimesh(mesh) -> trimesh.Trimesh:
+def _trimesh(mesh: pv.PolyData) -> trimesh.Trimesh:
     surface = mesh.triangulate()
     return trimesh.Trimesh(np.asarray(surface.points, dtype=float),
                            np.asarray(surface.faces).reshape(-1, 4)[:, 1:], process=False)
 
 
-def _surface_distance_below(meshes, samples, trees, a: str, b: str, limit: float) -> bool:
+def _surface_distance_below(meshes: dict[str, trimesh.Trimesh], samples: dict[str, np.ndarray],
+                            trees: dict[str, cKDTree], a: str, b: str, limit: float) -> bool:
     bounds = {sid: meshes[sid].bounds for sid in (a, b)}
     if np.any(np.maximum(bounds[a][0], bounds[b][0]) - np.minimum(bounds[a][1], bounds[b][1]) > limit):
         return False

@@ -15,6 +15,7 @@ from explorer.app.quiz import QuizMode
 from explorer.quiz import (CHOICES, NEIGHBOUR_MM, ROUND_LENGTH, make_round, neighbours, question_sets,
                            quiz_structures, reading_order, set_structures)
 from explorer.sight import Sightlines
+from explorer.views import VIEWS
 
 try:
     from browser_support import (  # noqa: F401 (browser, open_app and server are fixtures)
@@ -168,6 +169,18 @@ def test_find_it_takes_a_click_and_shows_the_right_one_after_a_miss(app, atlas):
     assert app.selected == "" and quiz.link_args()["q"] == "2"
     app.canvas.receive_pick(quiz.round.question.structure)
     assert quiz.round.score == (1, 2) and app.description.announcement.startswith("Question 2: right.")
+
+
+def test_find_it_starts_from_the_side_that_shows_most_of_the_round(app, atlas):
+    asked = set_structures(atlas, "group:nerves")
+    _quiz(app).start("find", "group:nerves", seed=1)
+    assert set(asked) <= set(app.visible) and app.selected == ""
+    eye = np.subtract(app.camera["position"], app.camera["focalPoint"])
+    side = next(name for name, view in VIEWS.items() if np.allclose(eye / np.linalg.norm(eye), view.direction))
+    blocking = [sid for sid, look in app.canvas.appearance.items() if look[0] and look[1] >= 0.5]
+    shown = {name: sum(s.fraction for sid in asked for s in app.sightlines.sights(sid, blocking) if s.view == name)
+             for name in VIEWS}
+    assert shown[side] == max(shown.values()) > shown["anterior"]  # the nerves lie behind the bones
 
 
 def test_name_it_paints_the_structure_without_naming_it(app, atlas):

@@ -1,9 +1,9 @@
 """The *Test yourself* learning mode: "find it" and "name it" rounds in the explorer, shareable as a link.
 
-*Find it* names a structure and takes the next click on the 3D view as the answer; the keyboard
-alternative is a list of the round's structures that the view shows, in the order a reader meets
-their label anchors in it (rows from the top, each left to right, :func:`explorer.quiz.reading_order`),
-sorted again when the camera moves. A miss selects the right structure and brings it into sight.
+*Find it* shows the round's structures from the named side that shows most of them, names one and
+takes the next click on the 3D view as the answer; the keyboard alternative is a list of the round's
+structures that the view shows, in the order a reader meets their label anchors in it (rows from the
+top, each left to right, :func:`explorer.quiz.reading_order`), sorted again when the camera moves. A miss selects the right structure and brings it into sight.
 *Name it* paints a structure in the highlight colour, brought into sight but not selected (so
 neither its pinned label nor the text beside the view names it), and offers four names. Each answer
 is announced politely; the link holds ``quiz``, ``qset``, ``seed`` and ``q`` (the question asked), so
@@ -13,16 +13,25 @@ the same link asks the same questions with the same choices in the same order.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import panel as pn
 import param
+from bokeh.document import Document
 from panel.custom import JSComponent
 from panel.io.state import set_curdoc
 
 from explorer.appearance import appearance
 from explorer.quiz import KINDS, MAX_SEED, Round, make_round, question_sets, reading_order, set_structures
+from explorer.sight import near_knee
+from explorer.views import VIEWS, framing, named_camera
+
+if TYPE_CHECKING:
+    from explorer.app.explorer import KneeExplorerApp
 
 _CSS = """
 .knee-quiz { margin: 0 10px 10px; }
@@ -53,6 +62,8 @@ _CSS = """
 .knee-quiz :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 """
 
+#: A round's structures are framed in at most a sphere of this radius (mm), and at least this one.
+FRAME_RADIUS_MM, MIN_FRAME_RADIUS_MM = 90.0, 45.0
 _INTRO = ("Test yourself on the knee. Find it: the quiz names a structure and you click it in the 3D view. "
           "Name it: a structure is shown in pink and you choose its name. A round has up to ten questions; "
           "Copy link gives others the same round.")
@@ -78,11 +89,11 @@ class QuizPanel(JSComponent):
     _esm = Path(__file__).with_name("quiz.js")
     _stylesheets = [_CSS]
 
-    def __init__(self, on_action=None, **params):
+    def __init__(self, on_action: Callable[[dict], None] | None = None, **params):
         super().__init__(**params)
         self._on_action = on_action
 
-    def _handle_msg(self, msg) -> None:
+    def _handle_msg(self, msg: object) -> None:
         if isinstance(msg, dict) and isinstance(msg.get("action"), str) and self._on_action is not None:
             self._on_action(msg)
 
@@ -104,7 +115,7 @@ class QuizMode:
 
     title = "Test yourself"
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: KneeExplorerApp) -> None:
         self.app = app
         self.sets = question_sets(app.atlas)
         self.round: Round | None = None
@@ -137,8 +148,10 @@ class QuizMode:
             self._previous_handler, self.app.pick_handler = self.app.pick_handler, self._on_pick
         self.app.param.update(cause="", labels=False)  # labels would name the answer
         if kind == "find":
-            shown = [sid for sid in set_structures(self.app.atlas, question_set) if sid not in self.app.visible]
-            self.app.visible = [*self.app.visible, *shown]
+            asked = set_structures(self.app.atlas, question_set)
+            self.app.visible = [*self.app.visible, *(sid for sid in asked if sid not in self.app.visible)]
+            if frame:
+                self._turn_to(asked)
         self._ask(frame)
         self.app.update_link()
 
@@ -216,6 +229,19 @@ class QuizMode:
         self._repaint()
         self._show()
 
+    def _turn_to(self, structure_ids: list[str]) -> None:
+        """Look from the named side that shows most of these structures (summed over them), framing them."""
+        app = self.app
+        looks = appearance(app.atlas, app.visible, "", app.cause, app.opacity, app.ghost)
+        blocking = [sid for sid, look in looks.items() if look.visible and look.opacity >= 0.5]
+        shown = dict.fromkeys(VIEWS, 0.0)
+        for sid in structure_ids:
+            for sight in app.sightlines.sights(sid, blocking):
+                shown[sight.view] += sight.fraction
+        points = np.concatenate([near_knee(app.atlas[sid].mesh.points) for sid in structure_ids])
+        app.camera = framing(points, named_camera(max(shown, key=shown.get)), max_radius_mm=FRAME_RADIUS_MM,
+                             min_radius_mm=MIN_FRAME_RADIUS_MM)
+
     def _release(self) -> None:
         if self.app.pick_handler == self._on_pick:
             self.app.pick_handler = self._previous_handler
@@ -230,7 +256,7 @@ class QuizMode:
             self.answer(structure_id)
         return True  # a "name it" question keeps clicks from selecting (and naming) a structure
 
-    def _keep_paint(self, _event=None) -> None:
+    def _keep_paint(self, *_events) -> None:
         """Paint the "name it" structure over whatever looks the app gave the canvas."""
         if not self._painted:
             return
@@ -258,7 +284,7 @@ class QuizMode:
         else:
             document.add_next_tick_callback(partial(self._say_in, document, text))
 
-    def _say_in(self, document, text: str) -> None:
+    def _say_in(self, document: Document, text: str) -> None:
         with set_curdoc(document):
             self.app.description.announcement = text
 
