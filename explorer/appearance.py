@@ -93,7 +93,8 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
         (a Baker's cyst, a thrombus) the cause's other structures are half see-through, and a structure
         that ``encloses`` another of them (the cyst round its bursa) is see-through while what it holds is solid.
     opacity
-        Group id -> opacity from 0 to 1.
+        Group id -> opacity from 0 to 1; a group left out is drawn at its own default (the ``opacity``
+        of its entry in ``atlas.yaml``: the skin faint, the others opaque).
     ghost
         X-ray: everything but the selection faint (when no cause is chosen).
     focus
@@ -118,7 +119,8 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
     enclosed = {inner for sid in enclosing for inner in atlas[sid].encloses}
     looks = {}
     for sid in meshes:
-        alpha = min(max(float((opacity or {}).get(atlas[sid].group, 1.0)), 0.0), 1.0)
+        group = atlas.groups[atlas[sid].group]
+        alpha = min(max(float((opacity or {}).get(group.id, group.opacity)), 0.0), 1.0)
         if involved and sid not in involved:
             alpha = min(alpha, GHOST_OPACITY)
         elif sid in enclosing or (pathology and sid in involved - pathology - enclosed):

@@ -44,10 +44,11 @@ __all__ = ["Atlas", "Evidence", "GlossaryTerm", "Group", "PainCause", "Structure
 
 @dataclass(frozen=True)
 class Group:
-    """A top-level family of structures (bones, cartilage, ...)."""
+    """A top-level family of structures (bones, cartilage, ...), with how opaque it is drawn by default."""
 
     id: str
     name: str
+    opacity: float = 1.0
 
 
 @dataclass
@@ -217,9 +218,22 @@ def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, str, dic
             problems.append(Problem(path, f"groups[{index}]", "must have an id and a name"))
         elif not ID_PATTERN.match(entry["id"]) or entry["id"] in groups:
             problems.append(Problem(path, f"groups[{index}].id", f"{entry['id']!r} is not a valid, unique id"))
+        elif not _is_opacity(entry.get("opacity", 1.0)):
+            problems.append(Problem(path, f"groups[{index}].opacity", f"{entry['opacity']!r} is not a number from 0 to 1"))
         else:
-            groups[entry["id"]] = Group(entry["id"], entry["name"])
+            groups[entry["id"]] = Group(entry["id"], entry["name"], float(entry.get("opacity", 1.0)))
     return data["title"], disclaimer, groups
+
+
+def _is_opacity(value: object) -> bool:
+    """True for a number from 0 to 1 (not a truth value).
+
+    Examples
+    --------
+    >>> _is_opacity(0.2), _is_opacity(True), _is_opacity("0.2"), _is_opacity(1.5)
+    (True, False, False, False)
+    """
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value <= 1.0
 
 
 def _check_glossary_links(path: Path, glossary: dict[str, GlossaryTerm], problems: list[Problem]) -> None:

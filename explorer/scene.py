@@ -71,6 +71,7 @@ class KneeScene:
                                           split_sharp_edges=True, feature_angle=CREASE_DEGREES,
                                           specular=0.2, name=structure.id, pickable=True)
             actor.visibility = not structure.pathology
+            actor.prop.opacity = self.atlas.groups[structure.group].opacity
             self.actors[structure.id] = actor
         self.selected: str | None = None
         self._cut_face_observers: dict[str, int] = {}
@@ -232,10 +233,13 @@ class KneeScene:
             shaders.ClearFragmentShaderReplacement(tag, True)
 
     def reset(self) -> "KneeScene":
-        """The default scene: every structure but the pathology variants, opaque, in its own colour, from the front."""
+        """The default scene: every structure but the pathology variants, in its own colour and its group's
+        default opacity (the skin faint, the rest opaque), from the front."""
         self.select(None)
         self.isolate(*(sid for sid in self.actors if not self.atlas[sid].pathology))
-        self.set_opacity(1.0).highlight()
+        for sid, actor in self.actors.items():
+            actor.prop.opacity = self.atlas.groups[self.atlas[sid].group].opacity
+        self.highlight()
         return self.view("anterior")
 
     # camera --------------------------------------------------------------------------
@@ -285,12 +289,21 @@ class KneeScene:
 
     # picking -------------------------------------------------------------------------
     def pick(self, x: int, y: int) -> str | None:
-        """The id of the structure drawn at window pixel (x, y), origin bottom left, or None."""
-        picker = pv._vtk.vtkPropPicker()
-        if not picker.Pick(x, y, 0, self.plotter.renderer):
-            return None
-        picked = picker.GetActor()
-        return next((sid for sid, actor in self.actors.items() if actor is picked or actor == picked), None)
+        """The id of the structure drawn at window pixel (x, y), origin bottom left, or None.
+
+        As in the browser, a faint structure (opacity under 0.5: the skin, a ghost) is picked only where no
+        solid one is drawn behind it.
+        """
+        shown = [actor for actor in self.actors.values() if actor.visibility]
+        for layer in ([a for a in shown if a.prop.opacity >= 0.5], [a for a in shown if a.prop.opacity < 0.5]):
+            picker = pv._vtk.vtkPropPicker()
+            picker.PickFromListOn()
+            for actor in layer:
+                picker.AddPickList(actor)
+            if layer and picker.Pick(x, y, 0, self.plotter.renderer):
+                picked = picker.GetActor()
+                return next((sid for sid, actor in self.actors.items() if actor is picked or actor == picked), None)
+        return None
 
     def select(self, structure_id: str | None) -> "KneeScene":
         """Highlight one structure and label it with its name in the window (None clears)."""

@@ -25,7 +25,8 @@ def test_labels_point_at_their_structures_and_do_not_overlap(atlas):
     from explorer.export.labels import visible_anchors
 
     scene = KneeScene(atlas, off_screen=True, window_size=(960, 540)).view("posterior")
-    anchors = visible_anchors(scene, scene.visible, band=(40, 500))
+    solid = [sid for sid in scene.visible if scene.actors[sid].prop.opacity >= 0.5]  # not the faint skin over all
+    anchors = visible_anchors(scene, solid, band=(40, 500))
     # from behind the calf muscles cover the tibia and the fibula's shaft
     assert {"femur", "biceps_femoris", "gastrocnemius_medial_head", "popliteal_artery", "tibial_nerve"} <= set(anchors)
     assert "patellar_cartilage" not in anchors  # hidden behind the femur from behind
@@ -181,7 +182,8 @@ def cut_face_points(atlas, structure_id: str, y_mm: float = 0.0, margin_mm: floa
         return np.asarray(pv.PolyData(points).compute_implicit_distance(mesh)["implicit_distance"])
 
     mesh = atlas[structure_id].mesh
-    others = [s.mesh for s in atlas.structures.values() if s.id != structure_id and s.mesh is not None and not s.pathology]
+    others = [s.mesh for s in atlas.structures.values() if s.id != structure_id and s.mesh is not None and not s.pathology
+              and atlas.groups[s.group].opacity >= 0.5]  # the faint skin round everything hides no cut face
     xs, zs = np.meshgrid(np.arange(-60.0, 60.0, 2.0), np.arange(-60.0, 80.0, 2.0))
     points = np.column_stack([xs.ravel(), np.full(xs.size, y_mm - 0.01), zs.ravel()])
     points = points[distance(mesh, points) < -margin_mm]

@@ -9,13 +9,15 @@ from explorer.atlas import default_root
 
 DEFAULT_SCENE_TRIANGLE_LIMIT = 300_000
 MESH_IDS = sorted(path.stem for path in (default_root() / "meshes").glob("*.ply"))
+#: The skin is open where it is cut; tests/test_skin.py checks its rims and the way its normals face.
+CLOSED_IDS = [mesh_id for mesh_id in MESH_IDS if mesh_id != "skin"]
 
 
 def _trimesh(structure) -> trimesh.Trimesh:
     return trimesh.Trimesh(np.asarray(structure.mesh.points, dtype=float), structure.mesh.regular_faces, process=False)
 
 
-@pytest.mark.parametrize("structure_id", MESH_IDS)
+@pytest.mark.parametrize("structure_id", CLOSED_IDS)
 def test_mesh_is_closed_with_outward_normals(atlas, structure_id):
     mesh = _trimesh(atlas[structure_id])
     assert mesh.is_watertight, f"{structure_id}: not watertight"

@@ -69,7 +69,7 @@ def test_ghost_opacity_and_highlight(scene, atlas):
     assert scene.actors["fibula"].prop.color.hex_rgb.lower() == HIGHLIGHT_COLOUR
     scene.reset()
     assert scene.actors["fibula"].prop.color.hex_rgb.lower() == atlas["fibula"].colour.lower()
-    assert all(actor.prop.opacity == 1.0 for actor in scene.actors.values())
+    assert all(actor.prop.opacity == atlas.groups[atlas[sid].group].opacity for sid, actor in scene.actors.items())
 
 
 @pytest.mark.parametrize("name", list(VIEWS))

@@ -430,7 +430,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.opacity_sliders = {}
         for group in self.atlas.groups.values():
             if any(s.mesh is not None for s in self.atlas.in_group(group.id)):
-                control = slider(f"{group.name} opacity", 0, 100, 5, 100, unit=" %")
+                control = slider(f"{group.name} opacity", 0, 100, 5, round(100 * group.opacity), unit=" %")
                 control.param.watch(lambda e, g=group.id: self._on_opacity_slider(g, e.new), "value")
                 self.opacity_sliders[group.id] = control
         self.copy_button = pn.widgets.Button(label="Copy link", color="primary",
@@ -526,13 +526,14 @@ class KneeExplorerApp(pn.viewable.Viewer):
         if not isinstance(percent, (int, float)) or not math.isfinite(percent):
             return
         wanted = round(float(percent) / 100, 3)
-        if wanted != round(float(self.opacity.get(group, 1.0)), 3):  # not the app's own value, mirrored
+        default = self.atlas.groups[group].opacity
+        if wanted != round(float(self.opacity.get(group, default)), 3):  # not the app's own value, mirrored
             self.opacity = self.opacity | {group: wanted}
 
     @param.depends("opacity", watch=True)
     def _on_opacity(self) -> None:
         for group, control in self.opacity_sliders.items():
-            control.value = round(100 * float(self.opacity.get(group, 1.0)))
+            control.value = round(100 * float(self.opacity.get(group, self.atlas.groups[group].opacity)))
 
     def __panel__(self) -> pn.viewable.Viewable:
         controls = pn.Column(

@@ -73,6 +73,10 @@ ATTACHING, ATTACHED_TO = frozenset({"ligaments", "muscles"}), frozenset({"bones"
 TOLERANCE_MM = 1.0
 
 
+#: The group whose structure (the skin, open where it is cut) has every other one inside it.
+COVER = "integument"
+
+
 @dataclass(frozen=True)
 class Part:
     """What the rules need to know of a structure: its id, group, parent and whether it is a pathology variant."""
@@ -106,8 +110,12 @@ def reason_to_overlap(a: Part, b: Part) -> str | None:
     'veins inside the muscle they drain'
     >>> reason_to_overlap(Part("tibial_nerve", "nerves"), Part("soleus", "muscles")) is None
     True
+    >>> reason_to_overlap(Part("soleus", "muscles"), Part("skin", "integument"))
+    'the skin covers everything under it'
     """
     pair = frozenset((a.id, b.id))
+    if COVER in (a.group, b.group):
+        return "the skin covers everything under it"
     if a.pathology or b.pathology:
         return "a pathology variant, shown in place of or inside what it grows from"
     if pair in JUNCTIONS:

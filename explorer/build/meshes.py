@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import trimesh
 
-from explorer.build import align, leg_axes, provenance_file, soft_tissues, sources, surface
+from explorer.build import align, leg_axes, provenance_file, skin, soft_tissues, sources, surface
 from explorer.build.volume import MRI_LABELS, Grid, LabelVolume, inside_mask, sample
 from explorer.meshio import write_ply
 
@@ -96,7 +96,9 @@ def build_meshes(data_dir: Path, out_dir: Path, log: Callable[[str], None] = pri
             reports.append(made.report)
         matrices = {bone: np.asarray(fit["matrix"]) for bone, fit in alignments.items()}
         modelled = soft_tissues.build(built, matrices, paths["chain"], staging, log)
-        provenance_file.write(staging, reports, alignments, centre, modelled, leg_axes.stated(built))
+        fitted = skin.build(staging, paths["skin"], paths["chain"], alignments,
+                            {record.id for record in modelled if record.kind == "muscle"}, log)
+        provenance_file.write(staging, reports, alignments, centre, modelled, leg_axes.stated(built), skin=fitted)
         out_dir.mkdir(parents=True, exist_ok=True)
         for path in sorted(staging.iterdir()):
             shutil.move(str(path), out_dir / path.name)

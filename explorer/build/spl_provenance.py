@@ -47,12 +47,12 @@ EDGE_STEP = ("; within {band:g} mm of the slab's edge, where femur, tibia and fi
 
 
 def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=(), *, mirror: np.ndarray,
-          blend_mm, axes: dict, slab: tuple[float, float]) -> None:
+          blend_mm, axes: dict, slab: tuple[float, float], skin=None) -> None:
     """Write the provenance and frame files of the spl set into ``folder``.
 
     ``mirror`` is the 4x4 applied to the label map, ``blend_mm`` the depth and width of the band where
     the leg-model bones take over, ``axes`` the shaft angles of the built knee, ``slab`` the bottom and
-    top height (mm) of the label map.
+    top height (mm) of the label map, ``skin`` the :class:`explorer.build.skin.SkinRecord` of the fitted skin.
     """
     shared = {"spl-labels": dict(SPL_SOURCE), **provenance_file.leg_model_sources(),
               **provenance_file.project_source(folder)}
@@ -87,6 +87,8 @@ def write(folder: Path, reports, alignments: dict, centre: np.ndarray, modelled=
                               f"measured): {record.construction}. Assumptions: {record.assumptions}.")
         else:
             entries[record.id] = provenance_file.modelled_entry(folder, record, "spl-labels", shared)
+    if skin is not None:
+        entries["skin"] = provenance_file.skin_entry(folder, skin, "spl-labels", shared)
     mirror_table = {"matrix": [[float(v) for v in row] for row in mirror[:3, :3]],
                     "why": "the SPL Knee Atlas is a left knee; negating x gives the right knee's frame (+x lateral)"}
     frame_data = provenance_file.frame_table(

@@ -42,13 +42,20 @@ def apply_view(scene: "KneeScene", view: SavedView) -> "KneeScene":
 
 
 def labelled_ids(scene: "KneeScene", view: SavedView) -> list[str]:
-    """The structures to label: a pain cause's structures (and the selection) if a cause is shown, else every visible one."""
+    """The structures to label: a pain cause's structures (and the selection) if a cause is shown, else every visible
+    one but those of a group drawn faint by default (the skin) while they are faint and not selected."""
     if not view.state.cause:
-        return scene.visible
+        return [sid for sid in scene.visible if not _faint_cover(scene, sid) or sid == view.state.selected]
     chosen = [s for s in scene.atlas.causes[view.state.cause].structures if s in scene.actors]
     if view.state.selected in scene.actors:
         chosen.append(view.state.selected)
     return list(dict.fromkeys(chosen))
+
+
+def _faint_cover(scene: "KneeScene", structure_id: str) -> bool:
+    """True for a structure of a group faint by default (the skin) that is drawn faint: it lies over the others."""
+    faint = scene.atlas.groups[scene.atlas[structure_id].group].opacity < 0.5
+    return faint and scene.actors[structure_id].prop.opacity < 0.5
 
 
 def as_view(view_or_path, atlas: "Atlas") -> SavedView:

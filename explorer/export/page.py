@@ -85,7 +85,9 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
     atlas, saved, appearance = _drawn(view, atlas)
     state = saved.state
     involved = [sid for sid in cause_structures(atlas, state.cause) if sid in appearance]
-    labelled = set(involved) | {state.selected} if state.cause else set(appearance)
+    faint_cover = {sid for sid, (_colour, opacity) in appearance.items()
+                   if opacity < 0.5 and atlas.groups[atlas[sid].group].opacity < 0.5 and sid != state.selected}
+    labelled = set(involved) | {state.selected} if state.cause else set(appearance) - faint_cover
     structures, meshes = [], []
     for sid, (colour, opacity) in appearance.items():
         entry, packed = _structure_data(atlas, sid, colour, opacity, colour == HIGHLIGHT_COLOUR, sid in labelled)
