@@ -53,7 +53,9 @@ _NEIGHBOURS: dict[int, tuple[weakref.ref, dict[str, tuple[str, ...]]]] = {}
 
 
 def quiz_structures(atlas: Atlas) -> list[str]:
-    """The structures a quiz may ask or offer: those with a mesh that are not pathology variants, by id.
+    """The structures a quiz may ask or offer, by id: those with a mesh, but neither pathology variants nor
+    structures drawn faint unless asked for (a group whose default opacity is under one half, as the skin's
+    round everything), which a click on the view passes through.
 
     Examples
     --------
@@ -62,7 +64,8 @@ def quiz_structures(atlas: Atlas) -> list[str]:
     >>> "tibia" in ids, "bakers_cyst" in ids
     (True, False)
     """
-    return sorted(sid for sid, s in atlas.structures.items() if s.mesh_file and not s.pathology)
+    return sorted(sid for sid, s in atlas.structures.items()
+                  if s.mesh_file and not s.pathology and getattr(atlas.groups[s.group], "opacity", 1.0) >= 0.5)
 
 
 def question_sets(atlas: Atlas) -> dict[str, str]:

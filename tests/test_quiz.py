@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -99,6 +100,19 @@ def test_rounds_ask_only_structures_with_a_mesh_and_never_a_pathology_variant(at
         set_structures(atlas, "group:nope")
     with pytest.raises(ValueError, match="seed"):
         make_round(atlas, "find", "all", seed=-1)
+
+
+@dataclasses.dataclass(frozen=True)
+class _FaintGroup:
+    id: str
+    name: str
+    opacity: float
+
+
+def test_a_group_drawn_faint_by_default_is_neither_asked_nor_offered(atlas):
+    faint = dataclasses.replace(atlas, groups=atlas.groups | {"bones": _FaintGroup("bones", "Bones", 0.2)})
+    assert "tibia" in quiz_structures(atlas) and "tibia" not in quiz_structures(faint)
+    assert "group:bones" not in question_sets(faint)
 
 
 def test_neighbours_are_the_structures_within_ten_millimetres(atlas):
