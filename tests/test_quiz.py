@@ -205,6 +205,7 @@ def test_name_it_paints_the_structure_without_naming_it(app, atlas):
     assert [sid for sid, look in looks.items() if look[2] == "#e0219a"] == [asked]
     assert app.selected == "" and app.canvas.selected == "" and atlas[asked].name not in app.info.object
     assert atlas[asked].name not in app.description.description
+    assert not app.canvas.hover  # nor does the name under the mouse
     app.canvas.receive_pick(asked)  # a click does not select, so nothing names it
     assert app.selected == "" and quiz.round.answers[0] is None
     app.ghost = True  # the app draws again; the paint stays
@@ -214,7 +215,7 @@ def test_name_it_paints_the_structure_without_naming_it(app, atlas):
     quiz._on_action({"action": "answer", "id": "femur"})  # not offered: ignored
     assert quiz.round.answers[0] is None
     quiz._on_action({"action": "answer", "id": asked})
-    assert app.selected == asked and quiz.round.score == (1, 1)
+    assert app.selected == asked and quiz.round.score == (1, 1) and app.canvas.hover
 
 
 def test_the_link_gives_the_same_round_at_the_same_question(app, atlas, meshes, sightlines):
@@ -266,7 +267,8 @@ def _click_structure(page, atlas, monkeypatch, structure_id, camera):
     monkeypatch.setattr(browser_support, "CAMERA", camera)
     point = canvas_point(page, anchor(atlas, structure_id))
     page.mouse.move(*point)
-    expect(page.locator(".knee-hover")).to_have_text(atlas[structure_id].name)  # the pointer is over it
+    expect(page.locator(".knee-canvas canvas").first).to_have_css("cursor", "pointer")  # over a structure
+    expect(page.locator(".knee-hover")).to_be_hidden()  # whose name would give the answer away
     page.mouse.click(*point)
 
 

@@ -261,6 +261,7 @@ export function render({ model, el }) {
   function showHover() {
     if (!hoverAt || pointers.size) return;
     const s = structureAt(hoverAt[0], hoverAt[1]);
+    if (!model.hover) { hoverTip.hidden = true; canvas.style.cursor = s ? "pointer" : "grab"; return; }
     canvas.style.cursor = s ? "pointer" : "grab";
     hoverTip.hidden = !s;
     if (!s) return;
@@ -567,6 +568,7 @@ export function render({ model, el }) {
   model.on("labels", redraw);
   model.on("selected", redraw);
   model.on("named", redraw);
+  model.on("hover", () => { if (!model.hover) hoverTip.hidden = true; });
   model.on("camera", () => {
     const next = model.camera;
     if (camera && next && JSON.stringify(next) === JSON.stringify(camera)) return;

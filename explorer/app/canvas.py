@@ -80,6 +80,7 @@ class KneeCanvas(pn.custom.JSComponent):
     labels = param.Boolean(default=False, doc="Show structure names over the 3D view.")
     camera = param.Dict(default={}, doc="{'position', 'focalPoint', 'viewUp'}; the browser writes it back after a move.")
     selected = param.String(default="", doc="The selected structure, whose label is pinned to it in 3D.")
+    hover = param.Boolean(default=True, doc="Name the structure under a resting mouse (off while a quiz asks).")
     named = param.Dict(default={}, doc="Structures always labelled (a pain cause's), labels or not: id -> the "
                                       "[x, y, z] (mm) the label marks.")
 

@@ -243,6 +243,7 @@ class QuizMode:
                              min_radius_mm=MIN_FRAME_RADIUS_MM)
 
     def _release(self) -> None:
+        self.app.canvas.hover = True
         if self.app.pick_handler == self._on_pick:
             self.app.pick_handler = self._previous_handler
         self._previous_handler = None
@@ -345,6 +346,9 @@ class QuizMode:
         return view | {"prompt": f"Find: {atlas[asked].name}.", "hint": _FIND_HINT, "choices_label_id": "quiz-hint"}
 
     def _show(self) -> None:
+        quiz = self.round
+        # The name under the mouse would give the answer away while a question waits.
+        self.app.canvas.hover = quiz is None or quiz.done or quiz.answered
         self.panel.view = json.dumps(self.panel_view(), separators=(",", ":"))
 
     def _on_action(self, msg: dict) -> None:
