@@ -46,6 +46,7 @@ def test_unknown_structure_is_a_clear_key_error(atlas):
 def test_causes_link_both_ways(atlas_copy: Path):
     causes = atlas_copy / "annotations" / "causes"
     shutil.rmtree(causes, ignore_errors=True)
+    shutil.rmtree(atlas_copy / "annotations" / "tours", ignore_errors=True)  # each tour follows one of the causes
     causes.mkdir()
     sections = "".join(f"\n\n## {s}\nThe back of the medial meniscus tears, often without any pain at all." for s in REQUIRED_SECTIONS)
     (causes / "meniscus_tear.md").write_text(
