@@ -66,12 +66,14 @@ class Sightlines:
     def sights(self, structure_id: str, visible: Iterable[str]) -> list[Sight]:
         """Each named view with the fraction of ``structure_id`` it shows, best first.
 
-        Only the structures in ``visible`` hide it; rays leave from up to :data:`SAMPLES` of its vertices.
+        Only the structures in ``visible`` hide it, and not those of a group drawn faint by default (the skin,
+        which covers everything); rays leave from up to :data:`SAMPLES` of its vertices.
         The atlas frame's origin is the knee's centre: a long structure is judged by its part within
         :data:`REACH_MM` of it, and its side (medial, lateral, front or back) is judged from there.
         """
         combined, owner, ids = self._combined()
-        blocking = np.isin(np.asarray(ids), [sid for sid in visible if sid != structure_id])
+        hiding = [sid for sid in visible if sid != structure_id and self.atlas.groups[self.atlas[sid].group].opacity >= 0.5]
+        blocking = np.isin(np.asarray(ids), hiding)
         points = near_knee(self.atlas[structure_id].mesh.points)
         points = points[np.linspace(0, len(points) - 1, min(SAMPLES, len(points))).astype(int)]
         side = points.mean(axis=0) * [1.0, 1.0, 0.0]
