@@ -199,12 +199,12 @@ def point_from_ray(atlas: Atlas, ray: Sequence[float], visible: Iterable[str] | 
         Six numbers: the eye's position and the direction through the clicked pixel (mm, atlas frame),
         as the 3D view reports a click (``KneeCanvas.last_ray``).
     visible
-        The structures shown (default: the default view's); used when the atlas has no skin mesh.
+        The structures shown (default: the default view's, the skin among them).
 
     Returns
     -------
     numpy.ndarray
-        The point (x, y, z) in mm: the first hit on the ``skin`` structure's mesh if the atlas has one;
+        The point (x, y, z) in mm: the first hit on the ``skin`` structure's mesh if it is shown;
         else the first hit on a shown structure, if it lies in the outer half of the leg (not deep between
         muscles); else the point of the cylinder round the leg's axis
         (``axis`` in ``pain_regions.yaml``) where the ray enters it, or the cylinder's point nearest
@@ -222,14 +222,15 @@ def point_from_ray(atlas: Atlas, ray: Sequence[float], visible: Iterable[str] | 
     if not direction.any():
         raise ValueError("the ray's direction is zero")
     index = _index(atlas)
-    if index.skin.any():
-        hit = index.first_hit(origin, direction, index.skin)
-        if hit is not None:
-            return hit
     if visible is None:
         shown = {sid for sid, s in atlas.structures.items() if s.mesh is not None and not s.pathology}
     else:
         shown = set(visible)
+    skin = index.skin & np.array([sid in shown for sid in index.ids])
+    if skin.any():
+        hit = index.first_hit(origin, direction, skin)
+        if hit is not None:
+            return hit
     allowed = np.array([sid in shown for sid in index.ids]) & ~index.skin
     hit = index.first_hit(origin, direction, allowed) if allowed.any() else None
     if hit is not None and _outer(atlas.pain_regions, hit):

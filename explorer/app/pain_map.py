@@ -112,7 +112,9 @@ class PainMapMode(pn.viewable.Viewer):
         if ray is None:
             self._render(status="That click could not be placed on the leg; try again, or choose a region from the list.")
             return True
-        self.show_point(point_from_ray(self.atlas, ray, self._solid()))
+        skin = [sid for sid in self.app.visible if self.atlas[sid].group == self.atlas["skin"].group] \
+            if "skin" in self.atlas.structures else []
+        self.show_point(point_from_ray(self.atlas, ray, self._solid() + skin))  # the skin, faint, still takes it
         return True
 
     def choose_region(self, region_id: str) -> None:
