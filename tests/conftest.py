@@ -38,3 +38,25 @@ def atlas_copy(tmp_path: Path) -> Path:
     for folder in ("annotations", "meshes"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def meshes(atlas):
+    from explorer.app.meshdata import pack_meshes
+
+    return pack_meshes(atlas)
+
+
+@pytest.fixture(scope="module")
+def sightlines(atlas):
+    from explorer.sight import Sightlines
+
+    return Sightlines(atlas)
+
+
+@pytest.fixture
+def app(atlas, meshes, sightlines):
+    """The browser explorer for one session, built as the server builds it (without a page)."""
+    from explorer.app import KneeExplorerApp
+
+    return KneeExplorerApp(atlas=atlas, meshes=meshes, sightlines=sightlines)

@@ -12,25 +12,10 @@ import pytest
 from explorer.app import KneeExplorerApp
 from explorer.app.info import WELCOME, cause_heading_html, cause_text_html, structure_html
 from explorer.app.state import ViewState, decode, encode
-from explorer.app.meshdata import pack_meshes
 from explorer.appearance import GHOST_OPACITY, HIGHLIGHT_COLOUR
-from explorer.sight import Sightlines, near_knee
+from explorer.sight import near_knee
 from explorer.views import named_camera
 
-
-@pytest.fixture(scope="module")
-def meshes(atlas):
-    return pack_meshes(atlas)
-
-
-@pytest.fixture(scope="module")
-def sightlines(atlas):
-    return Sightlines(atlas)
-
-
-@pytest.fixture
-def app(atlas, meshes, sightlines):
-    return KneeExplorerApp(atlas=atlas, meshes=meshes, sightlines=sightlines)
 
 
 def _colour(app, sid):

@@ -11,11 +11,9 @@ import trimesh
 from scipy.spatial import cKDTree
 
 from explorer.app import KneeExplorerApp
-from explorer.app.meshdata import pack_meshes
 from explorer.app.quiz import QuizMode
 from explorer.quiz import (CHOICES, NEIGHBOUR_MM, ROUND_LENGTH, make_round, neighbours, question_sets,
                            quiz_structures, reading_order, set_structures)
-from explorer.sight import Sightlines
 from explorer.views import VIEWS
 
 try:
@@ -26,20 +24,6 @@ except pytest.skip.Exception as missing:
     BROWSER = str(missing)
 in_chromium = pytest.mark.skipif(bool(BROWSER), reason=BROWSER or "Chromium is here")
 
-
-@pytest.fixture(scope="module")
-def meshes(atlas):
-    return pack_meshes(atlas)
-
-
-@pytest.fixture(scope="module")
-def sightlines(atlas):
-    return Sightlines(atlas)
-
-
-@pytest.fixture
-def app(atlas, meshes, sightlines):
-    return KneeExplorerApp(atlas=atlas, meshes=meshes, sightlines=sightlines)
 
 
 def _quiz(app) -> QuizMode:
