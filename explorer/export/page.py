@@ -51,12 +51,27 @@ def html(view=None, path: str | Path = "knee.html", *, atlas: "Atlas | None" = N
     >>> "Patella" in out.read_text()
     True
     """
+    return write_page(path, lambda: page_text(view, atlas=atlas), force=force)
+
+
+def write_page(path: str | Path, make_text, *, force: bool = False, what: str = "a page") -> Path:
+    """Write the HTML that ``make_text()`` returns to ``path`` (``.html``), whole or not at all.
+
+    The suffix is checked before anything is made; ``what`` names the page in that error.
+
+    Examples
+    --------
+    >>> write_page("k.png", lambda: "")
+    Traceback (most recent call last):
+    ...
+    ValueError: unsupported format '.png' for a page (use .html)
+    """
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"unsupported format {path.suffix or path.name!r} for a page (use .html)")
-    page = page_text(view, atlas=atlas)
+        raise ValueError(f"unsupported format {path.suffix or path.name!r} for {what} (use .html)")
+    text = make_text()
     with atomic_output(path, force=force) as temporary:
-        temporary.write_text(page, encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
     return path
 
 

@@ -163,13 +163,9 @@ def tour_page(tour: "Tour | str", path: str | Path, *, atlas: "Atlas | None" = N
     >>> "Next step" in out.read_text()
     True
     """
-    path = Path(path)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"unsupported format {path.suffix or path.name!r} for a tour page (use .html)")
-    text = tour_page_text(tour, atlas=atlas)
-    with atomic_output(path, force=force) as temporary:
-        temporary.write_text(text, encoding="utf-8")
-    return path
+    from explorer.export.page import write_page
+
+    return write_page(path, lambda: tour_page_text(tour, atlas=atlas), force=force, what="a tour page")
 
 
 def slide_name(number: int, step) -> str:
