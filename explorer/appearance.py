@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
 
 from explorer.atlas import Atlas
+from explorer.nerve_territories import SKIN_GROUP, Territory, territories_for
 
 #: The selected structure's colour; no structure's own colour is near it.
 HIGHLIGHT_COLOUR = "#e0219a"
@@ -19,6 +20,9 @@ GHOST_OPACITY = 0.12
 CREASE_DEGREES = 60.0
 #: A pain cause's other structures beside its pathology variant (a clot inside its vein stays in sight).
 BESIDE_PATHOLOGY_OPACITY = 0.45
+#: The least opacity of skin painted with a nerve's territory, so the paint shows on the faint skin
+#: (``PAINT_OPACITY`` in draw3d.js).
+PAINT_OPACITY = 0.55
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,20 @@ class Look:
     visible: bool
     opacity: float
     colour: str
+    #: Territories of skin nerves painted on it (the skin's, when a nerve with a territory is selected).
+    paint: tuple[Territory, ...] = ()
+
+    def as_list(self) -> list:
+        """The look as the browser's canvas takes it: ``[visible, opacity, colour]``, then, if painted, the patches
+        as ``[[low, high, from, to, colour], ...]`` (heights in mm, angles in degrees round the leg's axis).
+
+        Examples
+        --------
+        >>> Look(True, 0.2, "#e2b48f").as_list()
+        [True, 0.2, '#e2b48f']
+        """
+        patches = [[*p.height_mm, *p.sector_deg, t.colour] for t in self.paint for p in t.patches]
+        return [self.visible, self.opacity, self.colour] + ([patches] if patches else [])
 
 
 def cut_plane(axis: str, position_mm: float) -> tuple[list[float], list[float]]:
@@ -101,6 +119,10 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
         Structures a learning mode brings forward (those under a painful spot): shown solid in their own
         colours, everything else but the selection faint (when no cause is chosen).
 
+    A selected nerve's skin territory, and its branches' (all of them when the skin is selected), is
+    painted on the skin: the skin's look carries them as ``paint`` (a painted skin keeps its own colour
+    where no territory lies, even when selected).
+
     Examples
     --------
     >>> from explorer import load_atlas
@@ -117,6 +139,7 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
     pathology = {sid for sid in involved if atlas[sid].pathology}
     enclosing = {sid for sid in involved if involved.intersection(atlas[sid].encloses)}
     enclosed = {inner for sid in enclosing for inner in atlas[sid].encloses}
+    painted = tuple(territories_for(atlas, selected)) if selected else ()
     looks = {}
     for sid in meshes:
         group = atlas.groups[atlas[sid].group]
@@ -129,5 +152,7 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
             alpha = min(alpha, GHOST_OPACITY)
         elif ghost and not involved and selected in marked and sid != selected:
             alpha = GHOST_OPACITY
-        looks[sid] = Look(sid in shown, round(alpha, 3), HIGHLIGHT_COLOUR if sid in marked else atlas[sid].colour)
+        paint = painted if group.id == SKIN_GROUP else ()
+        colour = HIGHLIGHT_COLOUR if sid in marked and not paint else atlas[sid].colour
+        looks[sid] = Look(sid in shown, round(alpha, 3), colour, paint)
     return looks

@@ -5,6 +5,7 @@ Layout of an atlas folder::
     annotations/atlas.yaml            title, disclaimer and the ordered list of groups
     annotations/glossary.yaml         term id -> {term, definition}
     annotations/pain_regions.yaml     named regions of the skin and their sources (see explorer.pain_regions)
+    annotations/nerve_territories.yaml the skin each cutaneous nerve supplies (see explorer.nerve_territories)
     annotations/structures/<id>.md    one file per structure
     annotations/causes/<id>.md        one file per cause of pain
     annotations/tours/<cause id>.yaml a guided tour of one cause (see explorer.tours)
@@ -26,6 +27,7 @@ from explorer.causes import CAUSE_FIELDS, Evidence, PainCause, read_cause
 from explorer.geometry import GeometrySet, choose_geometry
 from explorer.glossary import GlossaryTerm, check_links, read_glossary
 from explorer.meshio import MeshFileError, parse_ply
+from explorer.nerve_territories import NerveTerritories, read_nerve_territories
 from explorer.pain_regions import PainRegions, read_pain_regions
 from explorer.problems import AtlasError, Problem
 from explorer.provenance import MeshProvenance, read_provenance
@@ -96,6 +98,7 @@ class Atlas:
     geometry: GeometrySet | None = None
     tours: dict = field(default_factory=dict)  # cause id -> explorer.tours.Tour
     pain_regions: PainRegions = field(default_factory=PainRegions)  # where each cause is felt on the skin
+    nerve_territories: NerveTerritories = field(default_factory=NerveTerritories)  # the skin each nerve supplies
 
     def __getitem__(self, structure_id: str) -> Structure:
         try:
@@ -180,13 +183,15 @@ def load_atlas(root: Path | str | None = None, meshes: bool = True, geometry: st
     causes = _read_causes(root / "annotations" / "causes", structures, glossary, problems, pain_regions)
     _check_hierarchy(structures, groups, problems)
     tours = read_tours(root / "annotations" / "tours", structures, groups, causes, problems)
+    territories = read_nerve_territories(root / "annotations", structures, problems)
     frame = _read_frame(chosen.folder / "frame.toml", problems)
     _attach_meshes(chosen.folder, structures, meshes, problems)
     if problems:
         raise AtlasError(problems)
     for structure in structures.values():
         structure.causes = tuple(c.id for c in causes.values() if structure.id in c.structures)
-    return Atlas(root, title, groups, structures, causes, frame, glossary, disclaimer, chosen, tours, pain_regions=pain_regions)
+    return Atlas(root, title, groups, structures, causes, frame, glossary, disclaimer, chosen, tours, pain_regions=pain_regions,
+                 nerve_territories=territories)
 
 
 def _read_atlas_file(path: Path, problems: list[Problem]) -> tuple[str, str, dict[str, Group]]:

@@ -101,6 +101,52 @@ function planeCutsBox(plane, lo, hi) {
 // faces drawn, a back face of a cut structure is drawn as the cut face would be: in the structure's colour,
 // a little darker and flat, lit as the plane is. It is brought CUT_FACE_LIFT_MM towards the eye, so that a
 // surface lying on it (cartilage on its bone) does not show through in specks.
+// Skin territories of nerves, painted on a surface: up to MAX_PAINT patches, each a height band (mm) and a sector of
+// angle round the leg's long axis (0 degrees front, 90 outer side; see explorer/pain_regions.py), and the axis as
+// up to MAX_AXIS points [z, x, y] with z rising, held beyond its ends. Painted skin is at least PAINT_OPACITY opaque
+// (as in explorer/appearance.py) so that the paint shows on faint skin. paintedPatch gives the last patch
+// covering a point, or -1.
+const MAX_PAINT = 16, MAX_AXIS = 16, PAINT_OPACITY = 0.55;
+const PAINT_GLSL = `
+uniform int paintCount; uniform vec4 paintBand[${MAX_PAINT}]; uniform vec3 paintColour[${MAX_PAINT}];
+uniform int axisCount; uniform vec3 legAxis[${MAX_AXIS}];
+int paintedPatch(vec3 p) {
+  if (paintCount == 0 || axisCount == 0) return -1;
+  vec2 c = legAxis[0].yz;
+  for (int i = 1; i < ${MAX_AXIS}; i++) {
+    if (i >= axisCount) break;
+    vec3 lo = legAxis[i - 1], hi = legAxis[i];
+    if (p.z >= lo.x) c = mix(lo.yz, hi.yz, clamp((p.z - lo.x) / (hi.x - lo.x), 0.0, 1.0));
+  }
+  float angle = mod(degrees(atan(p.x - c.x, p.y - c.y)), 360.0);
+  int found = -1;
+  for (int i = 0; i < ${MAX_PAINT}; i++) {
+    if (i >= paintCount) break;
+    vec4 b = paintBand[i];
+    if (p.z >= b.x && p.z <= b.y && mod(angle - b.z, 360.0) <= mod(b.w - b.z, 360.0)) found = i;
+  }
+  return found;
+}`;
+function paintLocations(gl, program) {
+  const loc = {};
+  for (const name of ["paintCount", "paintBand", "paintColour", "axisCount", "legAxis"]) loc[name] = gl.getUniformLocation(program, name);
+  return loc;
+}
+// The leg's axis ([[z, x, y], ...]) for the program in use.
+function setLegAxis(gl, loc, axis) {
+  const points = (axis || []).slice(0, MAX_AXIS);
+  gl.uniform1i(loc.axisCount, points.length);
+  if (points.length) gl.uniform3fv(loc.legAxis, new Float32Array(points.flat()));
+}
+// The patches ([[low, high, from, to, '#rrggbb'], ...], or none) painted on the next structure drawn.
+function setPaint(gl, loc, patches) {
+  const shown = (patches || []).slice(0, MAX_PAINT);
+  gl.uniform1i(loc.paintCount, shown.length);
+  if (!shown.length) return;
+  gl.uniform4fv(loc.paintBand, new Float32Array(shown.flatMap((p) => p.slice(0, 4))));
+  gl.uniform3fv(loc.paintColour, new Float32Array(shown.flatMap((p) => rgb(p[4]))));
+}
+
 const SURFACE_VERTEX_SHADER = `#version 300 es
 in vec3 position; in vec3 normal; uniform mat4 mvp; out vec3 vNormal; out vec3 vPos;
 void main() { vNormal = normal; vPos = position; gl_Position = mvp * vec4(position, 1.0); }`;
@@ -112,6 +158,7 @@ in vec3 vNormal; in vec3 vPos;
 uniform mat4 mvp; uniform vec3 colour; uniform float alpha; uniform vec3 eye; uniform vec4 clipPlane;
 uniform bool capped; uniform bool pickMode;
 out vec4 outColour;
+${PAINT_GLSL}
 void main() {
   if (dot(vec4(vPos, 1.0), clipPlane) < 0.0) discard;
   vec3 l = normalize(eye - vPos);
@@ -129,5 +176,7 @@ void main() {
   }
   vec3 n = normalize(vNormal);
   float d = abs(dot(n, l)); float s = pow(d, 40.0) * 0.25;
-  outColour = vec4(colour * (0.28 + 0.72 * d) + vec3(s), alpha);
+  int painted = paintedPatch(vPos);
+  vec3 base = painted >= 0 ? paintColour[painted] : colour;
+  outColour = vec4(base * (0.28 + 0.72 * d) + vec3(s), painted >= 0 ? max(alpha, ${PAINT_OPACITY.toFixed(2)}) : alpha);
 }`;

@@ -61,9 +61,7 @@ class PainRegion:
 
     def covers(self, height_mm: float, angle_deg: float) -> bool:
         """Whether a point at this height and angle (degrees, any turn) lies in the region."""
-        low, high = self.height_mm
-        start, end = self.sector_deg
-        return low <= height_mm <= high and (angle_deg - start) % 360.0 <= (end - start) % 360.0
+        return band_covers(self.height_mm, self.sector_deg, height_mm, angle_deg)
 
     @property
     def middle(self) -> tuple[float, float]:
@@ -133,6 +131,41 @@ class PainRegions:
         return np.array([centre[0] + radius * math.sin(turn), centre[1] + radius * math.cos(turn), height_mm])
 
 
+def band_covers(height_band: tuple[float, float], sector_deg: tuple[float, float], height_mm: float,
+                angle_deg: float) -> bool:
+    """Whether a point at this height and angle lies in the band and sector (from its first angle to its second
+    through increasing angles).
+
+    Examples
+    --------
+    >>> band_covers((-45.0, 60.0), (320.0, 40.0), 0.0, 10.0), band_covers((-45.0, 60.0), (320.0, 40.0), 0.0, 90.0)
+    (True, False)
+    """
+    low, high = height_band
+    start, end = sector_deg
+    return low <= height_mm <= high and (angle_deg - start) % 360.0 <= (end - start) % 360.0
+
+
+def check_band(path: Path, where: str, height: object, sector: object) -> list[Problem]:
+    """Problems with a ``height_mm`` band and a ``sector_deg`` sector given at ``where`` in the file ``path``.
+
+    Examples
+    --------
+    >>> [p.message for p in check_band(Path("t.yaml"), "x", [0, 10], [90, 90])][0][:20]
+    'must be [from, to], '
+    """
+    problems = []
+    if not (isinstance(height, list) and len(height) == 2 and all(map(_number, height))
+            and -MAX_HEIGHT_MM <= height[0] < height[1] <= MAX_HEIGHT_MM):
+        problems.append(Problem(path, f"{where}.height_mm", f"must be [low, high] in mm, low below high, within "
+                                                            f"{MAX_HEIGHT_MM:g} of the joint line; got {height!r}"))
+    if not (isinstance(sector, list) and len(sector) == 2 and all(map(_number, sector))
+            and all(0 <= angle < 360 for angle in sector) and sector[0] != sector[1]):
+        problems.append(Problem(path, f"{where}.sector_deg", "must be [from, to], two different angles from 0 up to "
+                                                             f"360 degrees (0 front, 90 outer side); got {sector!r}"))
+    return problems
+
+
 def read_pain_regions(annotations: Path, problems: list[Problem]) -> PainRegions:
     """Read and check ``pain_regions.yaml`` in the ``annotations`` folder; append every problem found.
 
@@ -159,7 +192,7 @@ def read_pain_regions(annotations: Path, problems: list[Problem]) -> PainRegions
         return PainRegions(path=path)
     for unknown in sorted(set(data) - {"sources", "axis", "scans_and_pain", "regions"}, key=str):
         problems.append(Problem(path, str(unknown), "unknown key (known: sources, axis, scans_and_pain, regions)"))
-    sources = _read_sources(path, data.get("sources"), problems)
+    sources = read_sources(path, data.get("sources"), problems)
     axis = _read_axis(path, data.get("axis"), problems)
     note, evidence = _read_note(path, data.get("scans_and_pain"), problems)
     regions = _read_regions(path, data.get("regions"), sources, problems)
@@ -167,7 +200,8 @@ def read_pain_regions(annotations: Path, problems: list[Problem]) -> PainRegions
     return PainRegions(regions, axis, sources, note, evidence, path, declared)
 
 
-def _read_sources(path: Path, value: object, problems: list[Problem]) -> dict[str, str]:
+def read_sources(path: Path, value: object, problems: list[Problem]) -> dict[str, str]:
+    """Read a file's ``sources`` (source id -> the work it names); append every problem found."""
     if not isinstance(value, dict) or not value:
         problems.append(Problem(path, "sources", "must map each source id to the work it names"))
         return {}
@@ -257,16 +291,7 @@ def _check_region(path: Path, region_id: str, entry: object, sources: dict[str, 
     aliases = entry.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         problems.append(Problem(path, f"{where}.aliases", "must be a list of strings"))
-    height = entry["height_mm"]
-    if not (isinstance(height, list) and len(height) == 2 and all(map(_number, height))
-            and -MAX_HEIGHT_MM <= height[0] < height[1] <= MAX_HEIGHT_MM):
-        problems.append(Problem(path, f"{where}.height_mm", f"must be [low, high] in mm, low below high, within "
-                                                            f"{MAX_HEIGHT_MM:g} of the joint line; got {height!r}"))
-    sector = entry["sector_deg"]
-    if not (isinstance(sector, list) and len(sector) == 2 and all(map(_number, sector))
-            and all(0 <= angle < 360 for angle in sector) and sector[0] != sector[1]):
-        problems.append(Problem(path, f"{where}.sector_deg", "must be [from, to], two different angles from 0 up to "
-                                                             f"360 degrees (0 front, 90 outer side); got {sector!r}"))
+    problems += check_band(path, where, entry["height_mm"], entry["sector_deg"])
     if entry["source"] not in sources:
         problems.append(Problem(path, f"{where}.source", f"unknown source {entry['source']!r} (known: {', '.join(sources)})"))
     return problems

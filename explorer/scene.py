@@ -9,8 +9,10 @@ from typing import Callable
 import numpy as np
 import pyvista as pv
 
-from explorer.appearance import CREASE_DEGREES, GHOST_OPACITY, HIGHLIGHT_COLOUR, Look, cut_plane
+from explorer.appearance import CREASE_DEGREES, GHOST_OPACITY, HIGHLIGHT_COLOUR, PAINT_OPACITY, Look, cut_plane
 from explorer.atlas import Atlas, load_atlas
+from explorer.nerve_territories import SKIN_GROUP, Territory, territories_for
+from explorer.skin_paint import split_by_territories
 from explorer.views import VIEWS, framing
 #: A press and release further apart than this (pixels) is a drag, not a click.
 CLICK_TOLERANCE_PX = 4
@@ -75,6 +77,8 @@ class KneeScene:
             self.actors[structure.id] = actor
         self.selected: str | None = None
         self._cut_face_observers: dict[str, int] = {}
+        self._paint_actors: dict[str, pv.Actor] = {}
+        self.plotter.renderer.AddObserver("StartEvent", lambda *_event: self._follow_skin())
         self._label_actor = None
         self._press_position: tuple[int, int] | None = None
         self._click_selection_enabled = False
@@ -160,7 +164,47 @@ class KneeScene:
         for sid, look in looks.items():
             actor = self.actors[sid]
             actor.visibility, actor.prop.opacity, actor.prop.color = look.visible, look.opacity, look.colour
+        skin = [look.paint for sid, look in looks.items() if self.atlas[sid].group == SKIN_GROUP]
+        return self.paint_skin(skin[0] if skin else ())
+
+    def paint_skin(self, territories: tuple[Territory, ...] | list[Territory]) -> "KneeScene":
+        """Paint nerve territories on the skin (none: bare skin), as the browser does for a selected nerve.
+
+        The painted skin follows the skin's visibility, cut and opacity, and is at least ``PAINT_OPACITY``
+        opaque so that it shows on the faint skin.
+
+        Examples
+        --------
+        >>> from explorer.nerve_territories import territories_for
+        >>> scene = KneeScene(off_screen=True, window_size=(64, 48))
+        >>> sorted(scene.paint_skin(territories_for(scene.atlas, "tibial_nerve"))._paint_actors)
+        ['skin']
+        """
+        for sid in list(self._paint_actors):
+            self.plotter.remove_actor(self._paint_actors.pop(sid), render=False)
+        for sid, actor in self.actors.items():
+            if self.atlas[sid].group != SKIN_GROUP:
+                continue
+            mesh = self.atlas[sid].mesh
+            rest, painted = split_by_territories(self.atlas.pain_regions, mesh, territories) if territories else (mesh, None)
+            actor.mapper.SetInputData(rest)
+            if painted is not None and painted.n_cells:
+                self._paint_actors[sid] = self.plotter.add_mesh(
+                    painted, scalars="paint", rgb=True, smooth_shading=True, specular=0.2, pickable=False,
+                    name=f"{sid}-paint", render=False)
+        self._follow_skin()
         return self
+
+    def _follow_skin(self) -> None:
+        for sid, paint in self._paint_actors.items():
+            skin = self.actors[sid]
+            paint.visibility = skin.visibility
+            paint.prop.opacity = max(skin.prop.opacity, PAINT_OPACITY)
+            planes = skin.mapper.GetClippingPlanes()
+            if planes is None:
+                paint.mapper.RemoveAllClippingPlanes()
+            else:
+                paint.mapper.SetClippingPlanes(planes)
 
     def clip(self, axis: str | None, position_mm: float = 0.0) -> "KneeScene":
         """Cut through the knee across ``axis`` (``"x"``, ``"y"``, ``"z"`` or None for no cut) at ``position_mm``.
@@ -311,9 +355,10 @@ class KneeScene:
             self.plotter.remove_actor(self._label_actor)
             self._label_actor = None
         self.selected = structure_id
+        self.paint_skin(territories_for(self.atlas, structure_id) if structure_id else ())
         if structure_id is None:
             return self.highlight()
-        self.highlight(structure_id)
+        self.highlight(*(() if self._paint_actors.keys() & {structure_id} else (structure_id,)))
         self._label_actor = self.plotter.add_text(self.atlas[structure_id].name, position="upper_left",
                                                   font_size=14, color="black", name="selection-label")
         return self

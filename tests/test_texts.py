@@ -25,7 +25,9 @@ STRUCTURE_IDS = {
                  "lateral_collateral_ligament posterior_oblique_ligament patellar_ligament oblique_popliteal_ligament iliotibial_band "
                  "posterior_joint_capsule",
     "nerves": "sciatic_nerve tibial_nerve common_fibular_nerve medial_sural_cutaneous_nerve lateral_sural_cutaneous_nerve "
-              "sural_nerve superficial_fibular_nerve deep_fibular_nerve tibial_nerve_muscular_branches",
+              "sural_nerve superficial_fibular_nerve deep_fibular_nerve tibial_nerve_muscular_branches "
+              "posterior_femoral_cutaneous_nerve saphenous_nerve lateral_femoral_cutaneous_nerve "
+              "anterior_femoral_cutaneous_nerves",
     "vessels": "popliteal_artery popliteal_vein small_saphenous_vein superior_medial_genicular_artery "
                "superior_lateral_genicular_artery middle_genicular_artery great_saphenous_vein anterior_tibial_artery "
                "posterior_tibial_artery posterior_tibial_veins fibular_veins gastrocnemius_veins soleal_veins",
@@ -57,7 +59,7 @@ def test_every_structure_has_a_text_of_80_to_200_words(atlas):
 
 def test_nerves_say_where_they_come_from(atlas):
     for nerve in atlas.in_group("nerves"):
-        assert "sciatic nerve" in nerve.text, nerve.id
+        assert re.search(r"sciatic nerve|femoral nerve|(sacral|lumbar) plexus", nerve.text), nerve.id
     assert "supplies" in atlas["tibial_nerve"].text and "supplies" in atlas["common_fibular_nerve"].text
     assert "outer side of the foot" in atlas["sural_nerve"].text
 

@@ -67,9 +67,15 @@ export function render({ model, el }) {
   gl.attachShader(program, shader(gl.VERTEX_SHADER, SURFACE_VERTEX_SHADER));
   gl.attachShader(program, shader(gl.FRAGMENT_SHADER, SURFACE_FRAGMENT_SHADER));
   gl.linkProgram(program);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+    console.error(gl.getProgramInfoLog(program));
+    notice("This browser could not prepare the 3D drawing. The structure list, search and texts still work.");
+    return holder;
+  }
   const loc = {};
   for (const name of ["position", "normal"]) loc[name] = gl.getAttribLocation(program, name);
   for (const name of ["mvp", "colour", "alpha", "eye", "clipPlane", "capped", "pickMode"]) loc[name] = gl.getUniformLocation(program, name);
+  Object.assign(loc, paintLocations(gl, program));
 
   let structures = [];  // {id, name, anchor, vao, count, indexType, centre, lo, hi}
   let camera = null;
@@ -97,7 +103,8 @@ export function render({ model, el }) {
   readLooks();
   function looks(s) {
     const look = appearance[s.id];
-    return look ? { visible: look[0], opacity: look[1], colour: look[2] } : { visible: false, opacity: 0, colour: "#000000" };
+    return look ? { visible: look[0], opacity: look[1], colour: look[2], paint: look[3] || null }
+      : { visible: false, opacity: 0, colour: "#000000", paint: null };
   }
   function clipPlane() {
     const clip = model.clip || {};
@@ -120,6 +127,8 @@ export function render({ model, el }) {
     gl.uniform3fv(loc.eye, camera.position);
     gl.uniform4fv(loc.clipPlane, clipPlane());
     gl.uniform1i(loc.pickMode, pickMode ? 1 : 0);
+    setLegAxis(gl, loc, model.leg_axis);
+    setPaint(gl, loc, null);
     gl.viewport(0, 0, canvas.width, canvas.height);
     gl.enable(gl.DEPTH_TEST);
     gl.disable(gl.CULL_FACE);  // the back faces seen through a cut are drawn as the cut face
@@ -138,8 +147,10 @@ export function render({ model, el }) {
     for (const { s, look } of shown.filter(({ look }) => look.opacity >= 0.999)) {
       gl.uniform3fv(loc.colour, rgb(look.colour));
       gl.uniform1f(loc.alpha, 1);
+      setPaint(gl, loc, look.paint);
       drawOne(s, plane);
     }
+    setPaint(gl, loc, null);
     const depth = ({ s }) => dot(sub(s.centre, camera.position), view.f);
     const faint = shown.filter(({ look }) => look.opacity < 0.999).sort((a, b) => depth(b) - depth(a));
     gl.enable(gl.BLEND);
@@ -148,8 +159,10 @@ export function render({ model, el }) {
     for (const { s, look } of faint) {
       gl.uniform3fv(loc.colour, rgb(look.colour));
       gl.uniform1f(loc.alpha, look.opacity);
+      setPaint(gl, loc, look.paint);
       drawOne(s, plane);
     }
+    setPaint(gl, loc, null);
     gl.depthMask(true);
     gl.bindVertexArray(null);
     drawTriad();

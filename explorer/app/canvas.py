@@ -81,6 +81,8 @@ class KneeCanvas(pn.custom.JSComponent):
     camera = param.Dict(default={}, doc="{'position', 'focalPoint', 'viewUp'}; the browser writes it back after a move.")
     selected = param.String(default="", doc="The selected structure, whose label is pinned to it in 3D.")
     hover = param.Boolean(default=True, doc="Name the structure under a resting mouse (off while a quiz asks).")
+    leg_axis = param.List(default=[], doc="The leg's long axis, [[z, x, y], ...] (mm) up the leg, round which the skin "
+                                          "territories painted by a look are measured (see explorer.pain_regions).")
     named = param.Dict(default={}, doc="Structures always labelled (a pain cause's), labels or not: id -> the "
                                       "[x, y, z] (mm) the label marks.")
 
@@ -116,6 +118,18 @@ class KneeCanvas(pn.custom.JSComponent):
     def _handle_msg(self, msg) -> None:
         if isinstance(msg, dict) and isinstance(msg.get("picked"), str):
             self.receive_pick(msg["picked"], msg.get("ray"))
+
+
+def leg_axis(atlas) -> list[list[float]]:
+    """The leg's axis as the canvas takes it: ``[[z, x, y], ...]`` with ``z`` rising.
+
+    Examples
+    --------
+    >>> from explorer import load_atlas
+    >>> leg_axis(load_atlas(meshes=False))[0]
+    [-250.0, 3.0, -18.0]
+    """
+    return [[p.z, *p.centre] for p in atlas.pain_regions.axis]
 
 
 def _checked_ray(ray) -> tuple[float, ...] | None:

@@ -22,7 +22,7 @@ import param
 from panel.io.document import hold
 from panel.io.state import set_curdoc
 
-from explorer.app.canvas import KneeCanvas
+from explorer.app.canvas import KneeCanvas, leg_axis
 from explorer.app.controls import check_box, slider
 from explorer.app.describe import ViewDescription, describe_view
 from explorer.app.downloads import DownloadBar
@@ -51,6 +51,9 @@ _STYLE = """
 .knee-notice { background: #fff3cd; border: 1px solid #b58900; border-radius: 4px; padding: 0.4em 0.7em; }
 .cause-urgent { background: #fde2e1; border: 2px solid #b00020; border-radius: 4px; padding: 0.4em 0.7em; }
 .info-credit, .info-group, .info-aliases, .cause-disclaimer, .evidence-source { color: #444; font-size: 0.9em; }
+.territory-list { padding-left: 1.2em; }
+.territory-swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em;
+  border: 1px solid #333; border-radius: 2px; }
 .info-name, .cause-name { margin: 0.2em 0; }
 .knee-panel-heading { font-size: 1.1em; margin: 0.6em 0 0.2em; }
 .info-text, .cause-text { font-size: 14px; line-height: 1.45; }
@@ -216,8 +219,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
             return  # the correction draws again
         looks = appearance(self.atlas, self.visible, self.selected, self.cause, self.opacity, self.ghost,
                            focus=self.focus)
-        self.canvas.param.update(looks=json.dumps({sid: [look.visible, look.opacity, look.colour]
-                                                   for sid, look in looks.items()}, separators=(",", ":")),
+        self.canvas.param.update(looks=json.dumps({sid: look.as_list() for sid, look in looks.items()},
+                                                  separators=(",", ":")),
                                  clip=self._clip(), labels=self.labels, selected=self.selected,
                                  named=self._label_points())
         self.tree.param.update(shown=list(self.visible), selected=self.selected)
@@ -383,6 +386,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
     # widgets -------------------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.canvas = KneeCanvas(manifest=self.meshes.manifest, camera=dict(self.camera), on_pick=self._on_pick,
+                                 leg_axis=leg_axis(self.atlas),
                                  sizing_mode="stretch_both", min_height=420)
         self.canvas.param.watch(self._on_browser_camera, "camera")
         self.description = ViewDescription()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from explorer.atlas import Atlas
+from explorer.nerve_territories import SKIN_GROUP, territories_for
 from explorer.text import markdown_to_html
 
 WELCOME = ("<p>Click a structure in the 3D view, or choose one in the list, to read about it. "
@@ -51,8 +52,38 @@ def structure_html(atlas: Atlas, structure_id: str) -> str:
     if structure.aliases:
         parts.append(f'<p class="info-aliases">Also called: {escape(", ".join(structure.aliases))}</p>')
     parts.append(f'<div class="info-text">{markdown_to_html(structure.text)}</div>')
+    parts.append(territories_html(atlas, structure_id))
     parts.append(provenance_html(atlas, structure_id))
-    return "\n".join(parts)
+    return "\n".join(part for part in parts if part)
+
+
+def territories_html(atlas: Atlas, structure_id: str) -> str:
+    """The skin a nerve supplies, as painted on the skin: a key of colours, what numbness there means and the
+    source (``""`` for a structure with no territory).
+
+    Examples
+    --------
+    >>> from explorer import load_atlas
+    >>> html = territories_html(load_atlas(meshes=False), "common_fibular_nerve")
+    >>> "Lateral sural cutaneous nerve" in html and "Schematic" in html
+    True
+    """
+    shown = territories_for(atlas, structure_id)
+    if not shown:
+        return ""
+    items = []
+    for territory in shown:
+        name = escape(atlas[territory.nerve].name)
+        items.append(f'<li><span class="territory-swatch" style="background:{territory.colour}" aria-hidden="true">'
+                     f'</span><strong>{name}</strong>: {escape(territory.area)}. {escape(territory.numbness)}</li>')
+    sources = dict.fromkeys(atlas.nerve_territories.sources[t.source] for t in shown)
+    skin = next((s.name for s in atlas.structures.values() if s.group == SKIN_GROUP and s.mesh_file), "")
+    where = f"painted on the skin ({escape(skin.lower())}; show it to see them)" if skin else "listed here"
+    heading = "Which nerve supplies which skin" if atlas[structure_id].group == SKIN_GROUP else "Skin it supplies"
+    return (f'<section class="info-territories"><h3>{heading}</h3>'
+            f'<p>These skin territories are {where}. Schematic: the borders follow {escape("; ".join(sources))} '
+            'and vary from person to person.</p>'
+            f'<ul class="territory-list">{"".join(items)}</ul></section>')
 
 
 def provenance_html(atlas: Atlas, structure_id: str) -> str:
