@@ -12,7 +12,7 @@ import pyvista as pv
 from explorer.appearance import CREASE_DEGREES, GHOST_OPACITY, HIGHLIGHT_COLOUR, PAINT_OPACITY, Look, cut_plane
 from explorer.atlas import Atlas, load_atlas
 from explorer.nerve_territories import SKIN_GROUP, Territory, territories_for
-from explorer.skin_paint import split_by_territories
+from explorer.skin_paint import painted_skin
 from explorer.views import VIEWS, framing
 #: A press and release further apart than this (pixels) is a drag, not a click.
 CLICK_TOLERANCE_PX = 4
@@ -186,9 +186,9 @@ class KneeScene:
             if self.atlas[sid].group != SKIN_GROUP:
                 continue
             mesh = self.atlas[sid].mesh
-            rest, painted = split_by_territories(self.atlas.pain_regions, mesh, territories) if territories else (mesh, None)
+            rest, painted = painted_skin(self.atlas.pain_regions, mesh, territories) if territories else (mesh, None)
             actor.mapper.SetInputData(rest)
-            if painted is not None and painted.n_cells:
+            if painted is not None:
                 self._paint_actors[sid] = self.plotter.add_mesh(
                     painted, scalars="paint", rgb=True, smooth_shading=True, specular=0.2, pickable=False,
                     name=f"{sid}-paint", render=False)
