@@ -72,10 +72,10 @@ def open_app(server, browser):
         page.context.close()
 
 
-def canvas_point(page, point) -> tuple[float, float]:
-    """Where a world point (mm) appears on the page, for the camera in :data:`CAMERA`."""
+def canvas_point(page, point, camera: dict = CAMERA) -> tuple[float, float]:
+    """Where a world point (mm) appears on the page, for ``camera`` (by default :data:`CAMERA`)."""
     box = page.locator(".knee-canvas canvas").first.bounding_box()
-    position, focal, up = (np.asarray(CAMERA[k], float) for k in ("position", "focalPoint", "viewUp"))
+    position, focal, up = (np.asarray(camera[k], float) for k in ("position", "focalPoint", "viewUp"))
     forward = (focal - position) / np.linalg.norm(focal - position)
     right = np.cross(forward, up)
     right /= np.linalg.norm(right)
