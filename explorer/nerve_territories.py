@@ -106,6 +106,26 @@ def territory_at(atlas, structure_id: str, point) -> Territory | None:
     return covering[-1] if covering else None
 
 
+def painted_points(atlas, structure_id: str) -> np.ndarray:
+    """The skin's vertices inside the territories ``structure_id`` shows (an empty array when none).
+
+    Examples
+    --------
+    >>> from explorer import load_atlas
+    >>> atlas = load_atlas()
+    >>> points = painted_points(atlas, "saphenous_nerve")
+    >>> bool(len(points)), painted_points(atlas, "femur").shape
+    (True, (0, 3))
+    """
+    shown = territories_for(atlas, structure_id)
+    skins = [np.asarray(s.mesh.points) for s in atlas.structures.values() if s.group == SKIN_GROUP and s.mesh is not None]
+    if not shown or not skins:
+        return np.empty((0, 3))
+    points = np.concatenate(skins)
+    inside = np.max([inside_mm(atlas.pain_regions, t, points) for t in shown], axis=0)
+    return points[inside >= 0]
+
+
 def inside_mm(regions: PainRegions, territory: Territory, points: np.ndarray) -> np.ndarray:
     """How far (mm) each point lies inside the territory: positive inside, negative outside, zero on its border.
 

@@ -172,3 +172,14 @@ def test_validate_reports_bad_territory_data_in_one_line_naming_file_and_field(b
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines[-1] == "1 problem(s) found", lines
     assert re.search(expected, lines[0]), lines
+
+
+def test_choosing_a_skin_nerve_without_a_model_shows_the_skin_turned_to_its_territory_and_says_so(app, atlas):
+    app.visible = [sid for sid in app.visible if sid != "skin"]
+    app.tree.selected = "saphenous_nerve"
+    assert app.selected == "saphenous_nerve" and "skin" in app.visible
+    assert app.canvas.appearance["skin"][3], "the skin's look carries no paint"
+    eye = np.asarray(app.camera["position"]) - np.asarray(app.camera["focalPoint"])
+    assert eye[0] < -0.5 * np.linalg.norm(eye), app.camera  # looked at from the inner side
+    assert "Painted on the skin, each in its own colour: the skin supplied by Saphenous nerve." in app.description.description
+    assert "in pink" not in app.description.description

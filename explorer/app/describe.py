@@ -13,6 +13,7 @@ import param
 from panel.custom import JSComponent
 
 from explorer.atlas import Atlas
+from explorer.nerve_territories import SKIN_GROUP, territories_for
 
 _SIDES = ((0, "the lateral side", "the medial side"), (1, "the front", "behind"), (2, "above", "below"))
 
@@ -122,8 +123,13 @@ def describe_view(atlas: Atlas, shown: Iterable[str], selected: str, cause: str,
         involved = ", ".join(atlas[sid].name for sid in atlas.causes[cause].structures if sid in atlas.structures)
         sentences.append(f"Pain cause: {atlas.causes[cause].name}; in colour and labelled: {involved}; "
                          "everything else faint.")
+    territories = territories_for(atlas, selected) if selected else []
     if selected:
-        sentences.append(f"Selected: {atlas[selected].name}, in pink.")
+        pink = atlas[selected].mesh_file and atlas[selected].group != SKIN_GROUP
+        sentences.append(f"Selected: {atlas[selected].name}{', in pink' if pink else ''}.")
+    if territories:
+        names = ", ".join(atlas[t.nerve].name for t in territories)
+        sentences.append(f"Painted on the skin, each in its own colour: the skin supplied by {names}.")
     if ghost and selected:
         sentences.append("X-ray: everything else is faint.")
     if cut:

@@ -36,6 +36,7 @@ from explorer.app.tree import StructureTree, tree_data
 from explorer.appearance import appearance, cause_structures, cut_plane, default_visible
 from explorer.atlas import Atlas
 from explorer.export.saved_view import SavedView
+from explorer.nerve_territories import SKIN_GROUP, painted_points
 from explorer.sight import Sightlines, near_knee
 from explorer.views import VIEWS, framing, named_camera
 
@@ -311,6 +312,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         """
         self.selected = structure_id if isinstance(structure_id, str) else ""
         if self.selected not in self._drawable:
+            self._look_at_territory()
             return
         structure = self.atlas[self.selected]
         if self.selected not in self.visible and not structure.pathology:
@@ -323,6 +325,19 @@ class KneeExplorerApp(pn.viewable.Viewer):
             sight = self.sightlines.best(self.selected, [])
         self.camera = framing(near_knee(structure.mesh.points), named_camera(sight.view),
                               max_radius_mm=CAUSE_FRAME_RADIUS_MM, min_radius_mm=MIN_FRAME_RADIUS_MM)
+
+    def _look_at_territory(self) -> None:
+        """For a skin nerve with no model: show the skin and look straight at its painted territory."""
+        points = painted_points(self.atlas, self.selected)
+        if not len(points):
+            return
+        skins = [s.id for s in self.atlas.structures.values() if s.group == SKIN_GROUP and s.id in self._drawable]
+        self.visible = [*self.visible, *(sid for sid in skins if sid not in self.visible)]
+        centre, _ = self.atlas.pain_regions.centre(float(np.median(points[:, 2])))
+        outward = (points[:, :2] - centre).mean(axis=0)
+        outward = outward / (np.linalg.norm(outward) or 1.0)
+        start = {"position": [*(outward * 500.0), 0.0], "focalPoint": [0.0, 0.0, 0.0], "viewUp": [0.0, 0.0, 1.0]}
+        self.camera = framing(points, start, min_radius_mm=MIN_FRAME_RADIUS_MM)
 
     def _looks(self) -> dict:
         return appearance(self.atlas, self.visible, self.selected, self.cause, self.opacity, self.ghost)
