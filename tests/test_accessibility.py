@@ -60,6 +60,26 @@ def test_axe_finds_nothing_critical_or_serious_on_a_phone(open_app):
     assert not _serious(violations), violations
 
 
+@pytest.mark.parametrize("query, last_words", [
+    pytest.param("?hurt=medial_popliteal_fossa", "Scans and pain", id="where does it hurt, with its cards"),
+    pytest.param("?quiz=find&qset=group:nerves&seed=1234", "Lateral sural cutaneous nerve", id="a quiz question"),
+    pytest.param("?tour=bakers_cyst&step=2", "The bursa between their tendons", id="a tour step"),
+    pytest.param("?sel=common_fibular_nerve", "Superficial fibular nerve:", id="a nerve's skin territories"),
+])
+def test_on_a_phone_each_learning_view_flows_down_one_scrolling_page_and_axe_finds_nothing(open_app, query, last_words):
+    page = open_app(query, phone=True)
+    clipped = page.locator(".knee-tabpanel, .knee-about").evaluate_all(
+        "regions => regions.map((r) => r.scrollHeight - r.clientHeight).filter((extra) => extra > 1)")
+    assert clipped == [], "a region scrolls on its own inside the phone's page"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    words = page.get_by_text(last_words).filter(visible=True).last
+    words.scroll_into_view_if_needed()
+    expect(words).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 0  # the page itself scrolled to it
+    violations = _violations(page)
+    assert not violations, violations
+
+
 def test_the_tabs_come_before_the_list_and_open_with_the_arrow_keys(open_app):
     page = open_app()
     stops = []

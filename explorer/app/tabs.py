@@ -18,6 +18,10 @@ _CSS = """
 .knee-tablist button[aria-selected="true"] { background: #fff; font-weight: 600; border-bottom: 1px solid #fff; }
 .knee-tablist button:focus-visible, .knee-tabpanel:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 1px; }
 .knee-tabpanel { padding-top: 0.4em; overflow: auto; flex: 1 1 0; min-height: 0; }
+@media (max-width: 700px) {
+  :host, .knee-tabs-root { height: auto; }
+  .knee-tabpanel { overflow: visible; flex: 0 0 auto; }
+}
 """
 
 
