@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
 
 from explorer.atlas import Atlas
-from explorer.nerve_territories import SKIN_GROUP, Territory, territories_for
+from explorer.nerve_territories import SKIN_GROUP, SkinPaint, Territory, territories_for
 
 #: The selected structure's colour; no structure's own colour is near it.
 HIGHLIGHT_COLOUR = "#e0219a"
@@ -32,8 +32,8 @@ class Look:
     visible: bool
     opacity: float
     colour: str
-    #: Territories of skin nerves painted on it (the skin's, when a nerve with a territory is selected).
-    paint: tuple[Territory, ...] = ()
+    #: What is painted on it (the skin's: the territories of a selected nerve, a pain region marked), in order.
+    paint: tuple[Territory | SkinPaint, ...] = ()
 
     def as_list(self) -> list:
         """The look as the browser's canvas takes it: ``[visible, opacity, colour]``, then, if painted, the patches
@@ -93,7 +93,7 @@ def cause_structures(atlas: Atlas, cause: str) -> list[str]:
 
 def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str = "", cause: str = "",
                opacity: Mapping[str, float] | None = None, ghost: bool = False,
-               focus: Iterable[str] = ()) -> dict[str, Look]:
+               focus: Iterable[str] = (), marks: Iterable[SkinPaint] = ()) -> dict[str, Look]:
     """Every structure with a mesh, as the view shows it.
 
     Parameters
@@ -119,6 +119,9 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
         Structures a learning mode brings forward (those under a painful spot): shown solid in their own
         colours, everything else but the selection faint (when no cause is chosen).
 
+    marks
+        Patches a learning mode paints on the skin over any territories (the pain map's region).
+
     A selected nerve's skin territory, and its branches' (all of them when the skin is selected), is
     painted on the skin: the skin's look carries them as ``paint`` (a painted skin keeps its own colour
     where no territory lies, even when selected).
@@ -139,7 +142,7 @@ def appearance(atlas: Atlas, visible: Iterable[str] | None = None, selected: str
     pathology = {sid for sid in involved if atlas[sid].pathology}
     enclosing = {sid for sid in involved if involved.intersection(atlas[sid].encloses)}
     enclosed = {inner for sid in enclosing for inner in atlas[sid].encloses}
-    painted = tuple(territories_for(atlas, selected)) if selected else ()
+    painted = (tuple(territories_for(atlas, selected)) if selected else ()) + tuple(marks)
     looks = {}
     for sid in meshes:
         group = atlas.groups[atlas[sid].group]

@@ -47,6 +47,24 @@ class Patch:
 
 
 @dataclass(frozen=True)
+class SkinPaint:
+    """Patches of skin painted in one colour: a territory, or a pain region marked by the pain map.
+
+    Examples
+    --------
+    >>> SkinPaint("#d0312d", (Patch((-60.0, 70.0), (205.0, 250.0)),)).covers(0.0, 220.0)
+    True
+    """
+
+    colour: str
+    patches: tuple[Patch, ...]
+
+    def covers(self, height_mm: float, angle_deg: float) -> bool:
+        """Whether a point at this height and angle round the leg's axis lies in a patch."""
+        return any(band_covers(p.height_mm, p.sector_deg, height_mm, angle_deg) for p in self.patches)
+
+
+@dataclass(frozen=True)
 class Territory:
     """The skin one nerve supplies: where it lies, the colour it is painted in and what numbness there means.
 
@@ -126,8 +144,8 @@ def painted_points(atlas, structure_id: str) -> np.ndarray:
     return points[inside >= 0]
 
 
-def inside_mm(regions: PainRegions, territory: Territory, points: np.ndarray) -> np.ndarray:
-    """How far (mm) each point lies inside the territory: positive inside, negative outside, zero on its border.
+def inside_mm(regions: PainRegions, territory: Territory | SkinPaint, points: np.ndarray) -> np.ndarray:
+    """How far (mm) each point lies inside the territory (or any patches painted): positive inside, negative outside, zero on its border.
 
     Distances round the leg are arcs on the axis's cylinder. Painting splits a surface where this is zero.
 

@@ -337,6 +337,8 @@ export function render({ model, el }) {
     const pins = [[selected, selected && pinPoint(selected, named), "knee-pin"],
                   ...structures.filter((s) => named.has(s.id) && s.id !== model.selected)
                     .map((s) => [s, named.get(s.id), "knee-named"])];
+    const marker = model.marker || {};
+    if (Array.isArray(marker.point) && marker.point.length === 3) pins.unshift([{ id: "", name: String(marker.text || "") }, marker.point, "knee-marker"]);
     for (const [s, point, kind] of pins) {
       const pin = s && pinAt(s, point, plane, kind);
       if (pin && placePin(pin, placed)) labelLayer.append(...pin.nodes);
@@ -379,7 +381,7 @@ export function render({ model, el }) {
   // A label with a leader line to a point of a structure, or null when the structure is not shown or the
   // point lies behind the camera. Where the cut took the point away, it moves straight onto the cutting plane.
   function pinAt(s, point, plane, kind) {
-    if (!looks(s).visible || looks(s).opacity <= 0) return null;
+    if (s.id && (!looks(s).visible || looks(s).opacity <= 0)) return null;
     const side = dot(point, plane) + plane[3];
     const anchor = side < 0 ? sub(point, scale(plane, side / dot(plane, plane))) : point;
     const [x, y, inFront] = project(anchor);
@@ -393,7 +395,8 @@ export function render({ model, el }) {
     const dotMark = document.createElementNS(SVG_NS, "circle");
     dotMark.setAttribute("cx", x);
     dotMark.setAttribute("cy", y);
-    dotMark.setAttribute("r", "3");
+    dotMark.setAttribute("r", kind === "knee-marker" ? "6" : "3");
+    if (kind === "knee-marker") dotMark.classList.add("knee-marker-dot");
     svg.append(line, dotMark);
     return { x, y, label, line, nodes: [svg, label] };
   }
@@ -581,6 +584,7 @@ export function render({ model, el }) {
   model.on("labels", redraw);
   model.on("selected", redraw);
   model.on("named", redraw);
+  model.on("marker", redraw);
   model.on("hover", () => { if (!model.hover) hoverTip.hidden = true; });
   model.on("camera", () => {
     const next = model.camera;

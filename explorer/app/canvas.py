@@ -40,6 +40,8 @@ _CSS = """
 }
 .knee-pin { transform: none; font-weight: 600; border-color: #222; background: rgba(255, 255, 255, 0.95); }
 .knee-named { transform: none; border-color: #444; background: rgba(255, 255, 255, 0.92); }
+.knee-marker { transform: none; font-weight: 600; color: #fff; background: #b3261e; border-color: #5c0f0a; }
+.knee-leader circle.knee-marker-dot { fill: #d0312d; stroke-width: 2; }
 .knee-leader { position: absolute; inset: 0; width: 100%; height: 100%; overflow: visible; }
 .knee-leader line { stroke: #222; stroke-width: 1.2; }
 .knee-leader circle { fill: #222; stroke: #fff; stroke-width: 1; }
@@ -81,6 +83,8 @@ class KneeCanvas(pn.custom.JSComponent):
     camera = param.Dict(default={}, doc="{'position', 'focalPoint', 'viewUp'}; the browser writes it back after a move.")
     selected = param.String(default="", doc="The selected structure, whose label is pinned to it in 3D.")
     hover = param.Boolean(default=True, doc="Name the structure under a resting mouse (off while a quiz asks).")
+    marker = param.Dict(default={}, doc="A point marked in 3D with a label, {'point': [x, y, z] (mm), 'text': ...} "
+                                       "(where it hurts, in the pain map), or {}.")
     leg_axis = param.List(default=[], doc="The leg's long axis, [[z, x, y], ...] (mm) up the leg, round which the skin "
                                           "territories painted by a look are measured (see explorer.pain_regions).")
     named = param.Dict(default={}, doc="Structures always labelled (a pain cause's), labels or not: id -> the "

@@ -135,6 +135,10 @@ class KneeExplorerApp(pn.viewable.Viewer):
     focus = param.Dict(default={}, doc="Structures a learning mode brings forward (solid, labelled, the rest faint): "
                                        "id -> the [x, y, z] (mm) its label marks, or None for the middle of its "
                                        "part in view. Not part of the link: the mode keeps its own.")
+    marks = param.List(default=[], doc="Patches a learning mode paints on the skin (explorer.nerve_territories."
+                                       "SkinPaint: the pain map's region). Not part of the link.")
+    marker = param.Dict(default={}, doc="A point a learning mode marks in 3D with a label: {'point': [x, y, z], "
+                                        "'text': ...} or {}. Not part of the link.")
 
     def __init__(self, atlas: Atlas, query: dict | None = None, meshes: MeshData | None = None, document=None,
                  sightlines: Sightlines | None = None, **params):
@@ -199,7 +203,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         return f"{query}&{extra}" if query and extra else query or (f"?{extra}" if extra else "")
 
     @param.depends("selected", "cause", "visible", "opacity", "ghost", "clip_axis", "clip_position", "labels",
-                   "focus", watch=True)
+                   "focus", "marks", "marker", watch=True)
     def _apply(self) -> None:
         if self._restoring:
             return
@@ -219,10 +223,10 @@ class KneeExplorerApp(pn.viewable.Viewer):
         if self._corrected():
             return  # the correction draws again
         looks = appearance(self.atlas, self.visible, self.selected, self.cause, self.opacity, self.ghost,
-                           focus=self.focus)
+                           focus=self.focus, marks=self.marks)
         self.canvas.param.update(looks=json.dumps({sid: look.as_list() for sid, look in looks.items()},
                                                   separators=(",", ":")),
-                                 clip=self._clip(), labels=self.labels, selected=self.selected,
+                                 clip=self._clip(), labels=self.labels, selected=self.selected, marker=self.marker,
                                  named=self._label_points())
         self.tree.param.update(shown=list(self.visible), selected=self.selected)
         self._update_panels()
