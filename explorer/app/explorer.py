@@ -68,6 +68,9 @@ _SIDEBAR = """
 .knee-tabs { flex: 1 1 50% !important; min-height: 220px; }
 """
 
+#: How many sets of label points a session keeps (a cause view's cost 3 ms to find).
+LABEL_CACHE_SIZE = 64
+
 #: On a phone-sized window the view takes the top of the page and the panels follow below it; the page scrolls.
 _NARROW = """
 @media (max-width: 700px) {
@@ -80,6 +83,19 @@ _NARROW = """
   .knee-about, .knee-tabs { flex: 0 0 auto !important; height: auto !important; overflow: visible !important; }
 }
 """
+
+
+def _label_points(atlas: Atlas, structures: list[str], selected: str, focal_point) -> dict[str, list[float]]:
+    """Each structure's and the selection's label point: the middle of its part near the middle of the
+    structures (of the focal point when there are none)."""
+    points = {sid: np.asarray(atlas[sid].mesh.points) for sid in structures}
+    if points:
+        middle = np.mean(np.percentile(np.concatenate(list(points.values())), [5, 95], axis=0), axis=0)
+    else:
+        middle = np.asarray(focal_point, dtype=float)
+    if selected:
+        points[selected] = np.asarray(atlas[selected].mesh.points)
+    return {sid: _middle_near(p, middle, 0.7 * CAUSE_FRAME_RADIUS_MM) for sid, p in points.items()}
 
 
 def _middle_near(points: np.ndarray, centre: np.ndarray, reach_mm: float) -> list[float]:
@@ -154,6 +170,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.default_visible = default_visible(atlas)
         self._drawable = {sid for sid, s in atlas.structures.items() if s.mesh is not None}
         self._apply_scheduled = False
+        self._label_cache: dict[tuple, dict[str, list[float]]] = {}
         self._restoring = True
         self._build_widgets()
         self._restore(decode(query or {}, atlas))
@@ -357,14 +374,13 @@ class KneeExplorerApp(pn.viewable.Viewer):
         structures = [sid for sid in cause_structures(self.atlas, self.cause) if sid != self.selected]
         if not structures and not self.cause:
             structures = [sid for sid in self.focus if sid in self._drawable and sid != self.selected]
-        points = {sid: np.asarray(self.atlas[sid].mesh.points) for sid in structures}
-        if points:
-            middle = np.mean(np.percentile(np.concatenate(list(points.values())), [5, 95], axis=0), axis=0)
-        else:
-            middle = np.asarray(self.camera["focalPoint"], dtype=float)
-        if self.selected in self._drawable:
-            points[self.selected] = np.asarray(self.atlas[self.selected].mesh.points)
-        chosen = {sid: _middle_near(p, middle, 0.7 * CAUSE_FRAME_RADIUS_MM) for sid, p in points.items()}
+        selected = self.selected if self.selected in self._drawable else ""
+        key = (tuple(structures), selected, () if structures else tuple(self.camera["focalPoint"]))
+        if key not in self._label_cache:
+            if len(self._label_cache) > LABEL_CACHE_SIZE:
+                self._label_cache.clear()
+            self._label_cache[key] = _label_points(self.atlas, structures, selected, self.camera["focalPoint"])
+        chosen = self._label_cache[key]
         return chosen | {sid: list(point) for sid, point in self.focus.items() if sid in chosen and point}
 
     def _frame_cause(self, from_behind: bool = False) -> None:
