@@ -62,3 +62,4 @@ def test_the_explore_notebook_stays_small_and_speaks_in_names(tmp_path, monkeypa
         assert all(atlas[sid].name in printed for sid in cause.structures)
         assert not [sid for sid in cause.structures if sid in printed and sid != atlas[sid].name], printed
     assert "iframe srcdoc=" in json.dumps([o.get("data", {}) for o in _outputs(nb)])
+    assert "Superficial fibular nerve: the outer front of the lower two thirds of the leg" in printed
