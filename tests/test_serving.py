@@ -282,12 +282,7 @@ WIDGET_VALUES = {"Slider": ("value", "value_throttled"), "Checkbox": ("active",)
                  "TextInput": ("value", "value_input"), "NativeControl": ("value", "checked"), "Tabs": ("active",)}
 
 
-def test_junk_in_every_widget_leaves_a_session_that_answers_and_writes_links_it_reads(served, atlas, monkeypatch):
-    from explorer.app import learning
-
-    # The learning modes' own widgets are left out for now: junk in them stops the session's answers.
-    monkeypatch.setattr(learning, "MODES", ())
-
+def test_junk_in_every_widget_leaves_a_session_that_answers_and_writes_links_it_reads(served, atlas):
     async def session() -> list[str]:
         client = await SessionClient.open(served.local_url)
         widgets = [(model_id, attr) for model_id, model in client.models.items()
@@ -302,6 +297,32 @@ def test_junk_in_every_widget_leaves_a_session_that_answers_and_writes_links_it_
         await client.send_event(client.component_id("KneeCanvas"), {"picked": "femur", "ray": [0, -540.9, 60, 0, 1, 0]})
         searches = []
         while not any("sel=femur" in search or "hurt=" in search for search in searches):
+            header, content = await asyncio.wait_for(client.receive(), 60)
+            searches += [event["new"] for event in content.get("events", []) if event.get("attr") == "search"]
+        client.close()
+        return searches
+
+    searches = asyncio.run(session())
+    assert all(not decode(parse_qs(search.lstrip("?")), atlas).notices for search in searches), searches
+
+
+JUNK_MESSAGES = [{"action": action, "kind": kind, "qset": qset, "id": structure}
+                 for action in ("start", "answer", "next", "show", "again", "stop", "new", None, 5)
+                 for kind, qset, structure in (("find", "all", "femur"), (None, [], {}), (1e308, "x" * 10_000, -5))]
+
+
+def test_junk_messages_to_the_quiz_and_the_canvas_leave_a_session_that_answers(served, atlas):
+    async def session() -> list[str]:
+        client = await SessionClient.open(served.local_url)
+        for message in JUNK_MESSAGES:
+            await client.send_event(client.component_id("QuizPanel"), message)
+        for junk in ({"picked": None}, {"picked": 5}, {}, {"picked": []}, {"picked": "femur", "ray": ["x"] * 6},
+                     {"picked": "x" * 10_000}):
+            await client.send_event(client.component_id("KneeCanvas"), junk)
+        await client.send_event(client.component_id("QuizPanel"), {"action": "stop"})
+        await client.send_event(client.component_id("KneeCanvas"), {"picked": "tibia", "ray": [0, 540.9, 0, 0, -1, 0]})
+        searches = []
+        while not any("sel=tibia" in search for search in searches):
             header, content = await asyncio.wait_for(client.receive(), 60)
             searches += [event["new"] for event in content.get("events", []) if event.get("attr") == "search"]
         client.close()

@@ -353,7 +353,7 @@ class QuizMode:
 
     def _on_action(self, msg: dict) -> None:
         action = msg.get("action")
-        if action == "start" and msg.get("kind") in KINDS and msg.get("qset") in self.sets:
+        if action == "start" and msg.get("kind") in KINDS and isinstance(msg.get("qset"), str) and msg["qset"] in self.sets:
             self.start(msg["kind"], msg["qset"])
         elif action == "answer" and isinstance(msg.get("id"), str) and self.round is not None and not self.round.done:
             offered = self.round.question.choices if self.round.kind == "name" else self.find_choices()

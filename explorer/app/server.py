@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import queue
 import threading
 from dataclasses import dataclass
@@ -167,6 +168,7 @@ def make_server(atlas: Atlas, options: ServeOptions = ServeOptions(), loop=None,
     """
     origins = options.check()
     meshes = pack_meshes(atlas)
+    pn.config.exception_handler = _log_refused_change
     try:
         server = pn.serve(app_routes(atlas, meshes), port=options.port, address=options.address, loop=loop,
                           num_procs=options.processes, show=show, start=False, threaded=False, verbose=False,
@@ -188,6 +190,15 @@ def make_server(atlas: Atlas, options: ServeOptions = ServeOptions(), loop=None,
             rule.target = _session_socket(rule.target)
     application.default_router.rules.insert(0, Rule(Gate(audience), RefusedHandler, {"audience": audience}))
     return server
+
+
+def _log_refused_change(error: BaseException) -> None:
+    """Log, in one line, a change a session could not apply (a value no widget of the page sends) and go on.
+
+    Panel raises it otherwise, and a click arriving after it is dropped unanswered: the page's next
+    event waits on the failed change.
+    """
+    logging.getLogger("explorer.app").warning("a session refused a change: %s: %.200s", type(error).__name__, error)
 
 
 def _session_socket(handler: type) -> type:
