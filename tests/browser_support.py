@@ -72,8 +72,9 @@ def open_app(server, browser):
         page.context.close()
 
 
-def canvas_point(page, point, camera: dict = CAMERA) -> tuple[float, float]:
-    """Where a world point (mm) appears on the page, for ``camera`` (by default :data:`CAMERA`)."""
+def canvas_point(page, point, camera: dict | None = None) -> tuple[float, float]:
+    """Where a world point (mm) appears on the page, for ``camera`` (by default :data:`CAMERA` as it is then)."""
+    camera = camera or CAMERA
     box = page.locator(".knee-canvas canvas").first.bounding_box()
     position, focal, up = (np.asarray(camera[k], float) for k in ("position", "focalPoint", "viewUp"))
     forward = (focal - position) / np.linalg.norm(focal - position)

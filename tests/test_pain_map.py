@@ -280,6 +280,19 @@ def test_a_region_chosen_from_the_list_is_in_the_link_and_comes_back_from_it(app
     assert _mode(refused).point is None and "&lt;script&gt;" in _mode(refused).result.object
 
 
+def test_the_point_is_pinned_its_region_painted_on_the_skin_and_its_skin_nerve_named(app, atlas):
+    mode = _mode(app)
+    mode.choose_region("posterior_calf")
+    assert app.canvas.marker == {"point": [round(float(v), 2) for v in mode.point], "text": "Where it hurts"}
+    region = atlas.pain_regions.regions["posterior_calf"]
+    assert app.canvas.appearance["skin"][3] == [[*region.height_mm, *region.sector_deg, "#f2b8b5"]]
+    assert "The skin here is supplied by the medial sural cutaneous nerve (schematic). Numbness" in mode.result.object
+    mode.choose_region("medial_popliteal_fossa")
+    assert "supplied by the saphenous nerve" in mode.result.object
+    mode.switch(False)
+    assert app.canvas.marker == {} and len(app.canvas.appearance["skin"]) == 3, "the pin and the paint go with the point"
+
+
 def test_the_cards_flag_urgent_causes_with_their_red_flags(app):
     mode = _mode(app)
     mode.choose_region("posterior_calf")

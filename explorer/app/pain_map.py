@@ -20,6 +20,7 @@ from explorer.annotations import plain_text
 from explorer.app.controls import check_box
 from explorer.app.links import LinkList
 from explorer.appearance import appearance
+from explorer.nerve_territories import Patch, SkinPaint, territory_at
 from explorer.pain_map import (RankedCause, causes_in, inward, point_from_ray, prepare, region_point, regions_at,
                                structures_beneath)
 from explorer.text import markdown_to_html
@@ -34,6 +35,10 @@ SOLID_ENOUGH = 0.3
 CAMERA_DISTANCE_MM = 420.0
 #: A point in a link is at most this far from the joint centre on any axis (mm).
 MAX_COORDINATE_MM = 1000.0
+#: The colour the region under the point is painted on the skin in.
+REGION_COLOUR = "#f2b8b5"
+#: The label of the pin marking the point in the view.
+MARKER_TEXT = "Where it hurts"
 _NO_REGION = "(choose a region)"
 _STYLE = """
 .pain-causes { list-style: none; padding: 0; margin: 0.4em 0; }
@@ -202,8 +207,16 @@ class PainMapMode(pn.viewable.Viewer):
                                "focalPoint": [round(float(v), 2) for v in focus], "viewUp": [0.0, 0.0, 1.0]}
 
     def _draw(self) -> None:
-        """Bring the structures beneath the point forward in the app's view (solid and labelled, the rest faint)."""
-        self.app.focus = label_points(self.atlas, self.beneath, self.point) if self.point is not None else {}
+        """Mark the point with a pin, paint its region on the skin and bring the structures beneath it forward
+        (solid and labelled, the rest faint)."""
+        if self.point is None:
+            self.app.param.update(focus={}, marks=[], marker={})
+            return
+        regions = [self.atlas.pain_regions.regions[self.region]] if self.region else regions_at(self.atlas, self.point)
+        patches = tuple(Patch(r.height_mm, r.sector_deg) for r in regions)
+        self.app.param.update(focus=label_points(self.atlas, self.beneath, self.point),
+                              marks=[SkinPaint(REGION_COLOUR, patches)] if patches else [],
+                              marker={"point": [round(float(v), 2) for v in self.point], "text": MARKER_TEXT})
 
     def _render(self, status: str = "") -> None:
         self.result.object = result_html(self.atlas, self.point, self.region, self.ranked, self.beneath,
@@ -286,6 +299,11 @@ def result_html(atlas, point, region_id: str, ranked: list[RankedCause], beneath
     if beneath:
         names = ", ".join(atlas[sid].name for sid in beneath)
         parts.append(f'<p class="pain-beneath">Beneath this point, from the skin in: {escape(names)}.</p>')
+    skin = [sid for sid, s in atlas.structures.items() if s.group == "integument"]
+    territory = territory_at(atlas, skin[0], point) if skin else None
+    if territory is not None:
+        parts.append(f'<p class="pain-skin-nerve">The skin here is supplied by the '
+                     f'{escape(atlas[territory.nerve].name.lower())} (schematic). {escape(territory.numbness)}</p>')
     return "\n".join(parts)
 
 
