@@ -184,8 +184,10 @@ export function render({ model, el }) {
   // asked for (a click or the pointer resting over the view); a click or a hover reads one pixel of it.
   let pickTarget = null;
   let idsDrawn = false;
+  // At half the canvas's resolution in each direction: a quarter of the work, and still finer than a finger.
+  const PICK_SCALE = 0.5;
   function pickBuffer() {
-    const w = canvas.width, h = canvas.height;
+    const w = Math.max(1, Math.round(canvas.width * PICK_SCALE)), h = Math.max(1, Math.round(canvas.height * PICK_SCALE));
     if (pickTarget && pickTarget.w === w && pickTarget.h === h) return pickTarget;
     if (pickTarget) { gl.deleteFramebuffer(pickTarget.fb); gl.deleteRenderbuffer(pickTarget.colour); gl.deleteRenderbuffer(pickTarget.depth); }
     const fb = gl.createFramebuffer(), colour = gl.createRenderbuffer(), depth = gl.createRenderbuffer();
@@ -206,6 +208,7 @@ export function render({ model, el }) {
     view = matrices();
     gl.bindFramebuffer(gl.FRAMEBUFFER, target.fb);
     useProgram(true);
+    gl.viewport(0, 0, target.w, target.h);
     gl.disable(gl.BLEND);
     gl.depthMask(true);
     gl.clearColor(0, 0, 0, 0);
@@ -228,29 +231,47 @@ export function render({ model, el }) {
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     idsDrawn = true;
   }
-  // The structure drawn under a point of the page, or null.
-  function structureAt(clientX, clientY) {
-    if (!camera || !structures.length) return null;
+  // The structure drawn under a point of the page (or null), given to `found` once the GPU has drawn it. The
+  // pixel is read into a buffer and fetched when a fence says it is there, so the page never waits on the GPU
+  // (a software-drawn page would stall for as long as a frame takes).
+  function structureAt(clientX, clientY, found) {
+    if (!camera || !structures.length) return found(null);
     const rect = canvas.getBoundingClientRect();
-    const x = Math.floor(((clientX - rect.left) / rect.width) * canvas.width);
-    const y = Math.floor(((rect.bottom - clientY) / rect.height) * canvas.height);
-    if (x < 0 || y < 0 || x >= canvas.width || y >= canvas.height) return null;
     if (!idsDrawn) drawIds();
-    const pixel = new Uint8Array(4);
+    const x = Math.floor(((clientX - rect.left) / rect.width) * pickTarget.w);
+    const y = Math.floor(((rect.bottom - clientY) / rect.height) * pickTarget.h);
+    if (x < 0 || y < 0 || x >= pickTarget.w || y >= pickTarget.h) return found(null);
+    const buffer = gl.createBuffer();
+    gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buffer);
+    gl.bufferData(gl.PIXEL_PACK_BUFFER, 4, gl.STREAM_READ);
     gl.bindFramebuffer(gl.FRAMEBUFFER, pickTarget.fb);
-    gl.readPixels(x, y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+    gl.readPixels(x, y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, 0);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-    const index = pixel[0] + (pixel[1] << 8) - 1;
-    return pixel[3] && index >= 0 && index < structures.length ? structures[index] : null;
+    gl.bindBuffer(gl.PIXEL_PACK_BUFFER, null);
+    const fence = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+    gl.flush();
+    const fetch = () => {
+      if (gl.isContextLost()) return;
+      if (gl.clientWaitSync(fence, 0, 0) === gl.TIMEOUT_EXPIRED) { window.setTimeout(fetch, 2); return; }
+      gl.deleteSync(fence);
+      const pixel = new Uint8Array(4);
+      gl.bindBuffer(gl.PIXEL_PACK_BUFFER, buffer);
+      gl.getBufferSubData(gl.PIXEL_PACK_BUFFER, 0, pixel);
+      gl.bindBuffer(gl.PIXEL_PACK_BUFFER, null);
+      gl.deleteBuffer(buffer);
+      const index = pixel[0] + (pixel[1] << 8) - 1;
+      found(pixel[3] && index >= 0 && index < structures.length ? structures[index] : null);
+    };
+    window.setTimeout(fetch, 0);
   }
   // A click reports the structure drawn under it and the ray from the eye through it (origin, direction).
   function pickAt(clientX, clientY) {
     if (!camera || !structures.length) return;
-    const picked = structureAt(clientX, clientY);
     const rect = canvas.getBoundingClientRect(), v = matrices();
     const nx = ((clientX - rect.left) / rect.width) * 2 - 1, ny = 1 - ((clientY - rect.top) / rect.height) * 2;
     const direction = norm(add(v.f, add(scale(v.r, (nx * v.aspect) / v.t), scale(v.u, ny / v.t))));
-    model.send_msg({ picked: picked ? picked.id : "", ray: [...camera.position, ...direction] });
+    const ray = [...camera.position, ...direction];
+    structureAt(clientX, clientY, (picked) => model.send_msg({ picked: picked ? picked.id : "", ray }));
   }
 
   // Hover: the name of the structure under a mouse or pen at rest (not dragging), at most once a frame.
@@ -271,9 +292,18 @@ export function render({ model, el }) {
     hoverTip.hidden = true;
     canvas.style.cursor = "grab";
   }
+  let hoverReading = false;
   function showHover() {
-    if (!hoverAt || pointers.size) return;
-    const s = structureAt(hoverAt[0], hoverAt[1]);
+    if (!hoverAt || pointers.size || hoverReading) return;
+    const at = hoverAt;
+    hoverReading = true;
+    structureAt(at[0], at[1], (s) => {
+      hoverReading = false;
+      if (hoverAt === at && !pointers.size) nameUnderPointer(s);
+      else if (hoverAt) hoverSoon();  // the pointer moved on while the pixel was read
+    });
+  }
+  function nameUnderPointer(s) {
     if (!model.hover) { hoverTip.hidden = true; canvas.style.cursor = s ? "pointer" : "grab"; return; }
     canvas.style.cursor = s ? "pointer" : "grab";
     hoverTip.hidden = !s;
