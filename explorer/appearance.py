@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
 
 from explorer.atlas import Atlas
-from explorer.nerve_territories import SKIN_GROUP, SkinPaint, Territory, territories_for
+from explorer.nerve_territories import SKIN_GROUP, SkinPaint, Territory, paint_lists, territories_for
 
 #: The selected structure's colour; no structure's own colour is near it.
 HIGHLIGHT_COLOUR = "#e0219a"
@@ -44,7 +44,7 @@ class Look:
         >>> Look(True, 0.2, "#e2b48f").as_list()
         [True, 0.2, '#e2b48f']
         """
-        patches = [[*p.height_mm, *p.sector_deg, t.colour] for t in self.paint for p in t.patches]
+        patches = paint_lists(self.paint)
         return [self.visible, self.opacity, self.colour] + ([patches] if patches else [])
 
 

@@ -124,6 +124,29 @@ def territory_at(atlas, structure_id: str, point) -> Territory | None:
     return covering[-1] if covering else None
 
 
+def leg_axis(atlas) -> list[list[float]]:
+    """The leg's axis as the browser's shaders take it: ``[[z, x, y], ...]`` with ``z`` rising.
+
+    Examples
+    --------
+    >>> from explorer import load_atlas
+    >>> leg_axis(load_atlas(meshes=False))[0]
+    [-250.0, 3.0, -18.0]
+    """
+    return [[p.z, *p.centre] for p in atlas.pain_regions.axis]
+
+
+def paint_lists(territories) -> list[list]:
+    """Territories as the browser's shaders take them: ``[[low, high, from, to, '#rrggbb'], ...]``, one per patch.
+
+    Examples
+    --------
+    >>> paint_lists([SkinPaint("#d0312d", (Patch((-60.0, 70.0), (205.0, 250.0)),))])
+    [[-60.0, 70.0, 205.0, 250.0, '#d0312d']]
+    """
+    return [[*p.height_mm, *p.sector_deg, t.colour] for t in territories for p in t.patches]
+
+
 def painted_points(atlas, structure_id: str) -> np.ndarray:
     """The skin's vertices inside the territories ``structure_id`` shows (an empty array when none).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -183,3 +184,33 @@ def test_choosing_a_skin_nerve_without_a_model_shows_the_skin_turned_to_its_terr
     assert eye[0] < -0.5 * np.linalg.norm(eye), app.camera  # looked at from the inner side
     assert "Painted on the skin, each in its own colour: the skin supplied by Saphenous nerve." in app.description.description
     assert "in pink" not in app.description.description
+
+
+def test_the_offline_page_paints_the_territories_of_what_is_selected_in_it(atlas, tmp_path):
+    from explorer import export
+
+    if not browser_support.CHROMIUM.exists():
+        pytest.skip(f"{browser_support.CHROMIUM} is not installed")
+    lateral = {"position": [700.0, 0.0, 60.0], "focalPoint": [0.0, 0.0, 60.0], "viewUp": [0.0, 0.0, 1.0]}
+    path = export.html({"selected": "femur", "camera": lateral}, tmp_path / "knee.html", atlas=atlas)
+    data = json.loads(re.search(r'<script id="knee-data" type="application/json">(.*?)</script>',
+                                path.read_text(), re.S).group(1))
+    assert data["paint"]["common_fibular_nerve"][0] == [-190.0, -10.0, 30.0, 145.0, "#e0761c"]
+    assert data["skin"] == ["skin"] and "femur" not in data["paint"] and len(data["paint"]["skin"]) == 12
+    with browser_support.sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(browser_support.CHROMIUM), args=browser_support.ARGS)
+        page = chromium.new_page(viewport={"width": 1000, "height": 700})
+        page.goto(path.as_uri())
+        page.wait_for_function("window.kneeExplorer !== undefined")
+        box = page.locator("#canvas").bounding_box()
+        x, y = page.evaluate("(p) => window.kneeExplorer.project(p)", _skin_point(atlas, 110.0, 90.0).tolist())
+        blue_over_red = {}
+        for chosen in ("femur", "skin"):  # the skin shows every territory: the outer thigh's nerve in blue
+            page.evaluate("(id) => window.kneeExplorer.select(id)", chosen)
+            page.wait_for_timeout(300)
+            rgb = _pixel(page, box["x"] + x, box["y"] + y)
+            blue_over_red[chosen] = float(rgb[2] - rgb[0])
+        key = page.locator(".info-territories").inner_text()
+        chromium.close()
+    assert blue_over_red["skin"] > 15 and blue_over_red["femur"] < -15, blue_over_red
+    assert "Lateral femoral cutaneous nerve: the outer side of the thigh" in key and "Schematic" in key

@@ -124,18 +124,6 @@ class KneeCanvas(pn.custom.JSComponent):
             self.receive_pick(msg["picked"], msg.get("ray"))
 
 
-def leg_axis(atlas) -> list[list[float]]:
-    """The leg's axis as the canvas takes it: ``[[z, x, y], ...]`` with ``z`` rising.
-
-    Examples
-    --------
-    >>> from explorer import load_atlas
-    >>> leg_axis(load_atlas(meshes=False))[0]
-    [-250.0, 3.0, -18.0]
-    """
-    return [[p.z, *p.centre] for p in atlas.pain_regions.axis]
-
-
 def _checked_ray(ray) -> tuple[float, ...] | None:
     if not isinstance(ray, list) or len(ray) != 6:
         return None

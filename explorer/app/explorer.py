@@ -22,7 +22,7 @@ import param
 from panel.io.document import hold
 from panel.io.state import set_curdoc
 
-from explorer.app.canvas import KneeCanvas, leg_axis
+from explorer.app.canvas import KneeCanvas
 from explorer.app.controls import check_box, slider
 from explorer.app.describe import ViewDescription, describe_view
 from explorer.app.downloads import DownloadBar
@@ -36,7 +36,7 @@ from explorer.app.tree import StructureTree, tree_data
 from explorer.appearance import appearance, cause_structures, cut_plane, default_visible
 from explorer.atlas import Atlas
 from explorer.export.saved_view import SavedView
-from explorer.nerve_territories import SKIN_GROUP, painted_points
+from explorer.nerve_territories import SKIN_GROUP, leg_axis, painted_points
 from explorer.sight import Sightlines, near_knee
 from explorer.views import VIEWS, framing, named_camera
 

@@ -111,6 +111,7 @@
   const FRAGMENT = `#version 300 es
     precision highp float; in vec3 vNormal; in vec3 vPos; uniform vec3 colour; uniform float alpha;
     uniform vec3 eye; uniform vec3 forward; uniform vec4 clipPlane; uniform bool capping; out vec4 outColour;
+    ${PAINT_GLSL}
     void main() {
       if (dot(vec4(vPos, 1.0), clipPlane) < 0.0) discard;
       if (capping && !gl_FrontFacing) {
@@ -120,7 +121,9 @@
       }
       vec3 n = normalize(vNormal); vec3 l = normalize(eye - vPos);
       float d = abs(dot(n, l)); float s = pow(d, 40.0) * 0.2;
-      outColour = vec4(colour * (0.3 + 0.7 * d) + vec3(s), alpha);
+      int painted = paintedPatch(vPos);
+      vec3 base = painted >= 0 ? paintColour[painted] : colour;
+      outColour = vec4(base * (0.3 + 0.7 * d) + vec3(s), painted >= 0 ? max(alpha, ${PAINT_OPACITY.toFixed(2)}) : alpha);
     }`;
   function compile(gl, type, source) {
     const sh = gl.createShader(type); gl.shaderSource(sh, source); gl.compileShader(sh);
@@ -134,6 +137,7 @@
     gl.linkProgram(program);
     const loc = { position: gl.getAttribLocation(program, "position"), normal: gl.getAttribLocation(program, "normal") };
     for (const name of ["mvp", "colour", "alpha", "eye", "forward", "clipPlane", "capping"]) loc[name] = gl.getUniformLocation(program, name);
+    Object.assign(loc, paintLocations(gl, program));
     return { program, loc };
   }
   function upload(gl, loc, s) {
@@ -186,13 +190,18 @@
     const M = matrices();
     gl.uniformMatrix4fv(loc.mvp, false, M.mvp); gl.uniform3fv(loc.eye, camera.position); gl.uniform3fv(loc.forward, M.f);
     gl.uniform4fv(loc.clipPlane, CLIP); gl.uniform1i(loc.capping, data.clip ? 1 : 0);
+    setLegAxis(gl, loc, data.legAxis);
+    // The selected nerve's skin territories, and its branches', painted on the skin (all of them for the skin).
+    const paint = (selected && data.paint && data.paint[selected]) || null;
     const visible = structures.filter((s) => s.visible);
     const passes = [visible.filter((s) => s.opacity >= 1), visible.filter((s) => s.opacity < 1)];
     passes.forEach((list, pass) => {
       if (pass === 1) { gl.enable(gl.BLEND); gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA); gl.depthMask(false); }
       for (const s of list) {
-        const marked = s.highlight || s.id === selected;
+        const painted = paint && (data.skin || []).includes(s.id);
+        const marked = (s.highlight || s.id === selected) && !painted;
         gl.uniform3fv(loc.colour, rgb(marked ? HIGHLIGHT : s.colour)); gl.uniform1f(loc.alpha, s.opacity);
+        setPaint(gl, loc, painted ? paint : null);
         gl.bindVertexArray(s.vao); gl.drawElements(gl.TRIANGLES, s.indices.length, gl.UNSIGNED_INT, 0);
       }
     });

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explorer.app.info import territories_html
 from explorer.appearance import HIGHLIGHT_COLOUR, cause_structures, cut_plane
 from explorer.draw3d import drawing_helpers
 from explorer.export.apply import as_view
 from explorer.export.files import atomic_output
 from explorer.glossary import anchor_links
+from explorer.nerve_territories import SKIN_GROUP, leg_axis, paint_lists, territories_for
 from explorer.text import markdown_to_html
 
 if TYPE_CHECKING:
@@ -120,6 +122,8 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
                          "html": _markdown(atlas, atlas.causes[cid].text)}
                    for cid in dict.fromkeys(cid for sid in appearance for cid in atlas[sid].causes)},
         "glossary": [{"id": t.id, "term": t.term, "definition": t.definition} for t in atlas.glossary.values()],
+        "legAxis": leg_axis(atlas), "skin": [sid for sid in appearance if atlas[sid].group == SKIN_GROUP],
+        "paint": {sid: paint_lists(territories_for(atlas, sid)) for sid in appearance if territories_for(atlas, sid)},
     }
     title = (saved.title or atlas.title).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # JSON inside a script element: no '<' may close it early.
@@ -162,7 +166,7 @@ def _info(atlas: "Atlas", sid: str) -> dict:
     credit = (f"3D model: {s.provenance.license}{', schematic' if s.schematic else ''}." if s.provenance
               else "No 3D model.")
     return {"name": s.name, "group": s.group, "groupName": atlas.groups[s.group].name,
-            "html": _markdown(atlas, s.text), "causes": list(s.causes), "credit": credit}
+            "html": _markdown(atlas, s.text) + territories_html(atlas, sid), "causes": list(s.causes), "credit": credit}
 
 
 def _cause_card(atlas: "Atlas", cause: str, involved: list[str]) -> dict | None:
