@@ -54,6 +54,7 @@ _CSS = """
 .knee-quiz button[type="submit"], .knee-quiz .quiz-next, .knee-quiz .quiz-again {
   background: #1a5fb4; border-color: #1a5fb4; color: #fff; font-weight: 600;
 }
+.knee-quiz button[type="submit"]:hover, .knee-quiz .quiz-next:hover, .knee-quiz .quiz-again:hover { background: #154c91; }
 .knee-quiz .quiz-stop, .knee-quiz .quiz-new { margin-left: 0.5em; background: #fff; }
 .knee-quiz .quiz-feedback { border-radius: 4px; padding: 0.4em 0.7em; margin: 0.4em 0; }
 .knee-quiz .quiz-was-right { background: #e3f4e6; border: 1px solid #1e6b2f; color: #123d1b; }
