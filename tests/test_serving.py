@@ -295,12 +295,7 @@ def test_junk_in_every_widget_leaves_a_session_that_answers_and_writes_links_it_
         # A click on the femur from behind: it selects, or, where the junk turned a learning mode on that takes
         # clicks (the pain map), it marks a point; either way the session answers with a new link.
         await client.send_event(client.component_id("KneeCanvas"), {"picked": "femur", "ray": [0, -540.9, 60, 0, 1, 0]})
-        searches = []
-        while not any("sel=femur" in search or "hurt=" in search for search in searches):
-            header, content = await asyncio.wait_for(client.receive(), 60)
-            searches += [event["new"] for event in content.get("events", []) if event.get("attr") == "search"]
-        client.close()
-        return searches
+        return await _links_until(client, lambda search: "sel=femur" in search or "hurt=" in search)
 
     searches = asyncio.run(session())
     assert all(not decode(parse_qs(search.lstrip("?")), atlas).notices for search in searches), searches
@@ -321,12 +316,17 @@ def test_junk_messages_to_the_quiz_and_the_canvas_leave_a_session_that_answers(s
             await client.send_event(client.component_id("KneeCanvas"), junk)
         await client.send_event(client.component_id("QuizPanel"), {"action": "stop"})
         await client.send_event(client.component_id("KneeCanvas"), {"picked": "tibia", "ray": [0, 540.9, 0, 0, -1, 0]})
-        searches = []
-        while not any("sel=tibia" in search for search in searches):
-            header, content = await asyncio.wait_for(client.receive(), 60)
-            searches += [event["new"] for event in content.get("events", []) if event.get("attr") == "search"]
-        client.close()
-        return searches
+        return await _links_until(client, lambda search: "sel=tibia" in search)
 
     searches = asyncio.run(session())
     assert all(not decode(parse_qs(search.lstrip("?")), atlas).notices for search in searches), searches
+
+
+async def _links_until(client: SessionClient, done) -> list[str]:
+    """The links the session writes (its page's ``search``) until one is ``done``; the client is closed then."""
+    searches: list[str] = []
+    while not any(done(search) for search in searches):
+        header, content = await asyncio.wait_for(client.receive(), 60)
+        searches += [event["new"] for event in content.get("events", []) if event.get("attr") == "search"]
+    client.close()
+    return searches
