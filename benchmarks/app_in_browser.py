@@ -58,6 +58,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_server(geometry: str) -> tuple[subprocess.Popen, str]:
+    """``knee-explorer serve`` for one geometry set in its own process, once it answers: the process and its URL."""
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "explorer.cli", "--geometry", geometry, "serve", "--port", str(port)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://localhost:{port}/"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(url + "credits", timeout=30).read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, url
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -102,17 +117,8 @@ def measure(geometry: str) -> list[str]:
     from explorer import load_atlas
 
     atlas = load_atlas(geometry=geometry)
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "explorer.cli", "--geometry", geometry, "serve", "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://localhost:{port}/"
+    server, url = start_server(geometry)
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "credits", timeout=30).read()
-                break
-            except OSError:
-                time.sleep(0.2)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
             # Warm-up: the server's first session pays for imports and caches.

@@ -20,15 +20,12 @@ import gzip
 import json
 import math
 import statistics
-import subprocess
 import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import numpy as np
 
-from app_in_browser import ARGS, ROOT, TIMEOUT_MS, _free_port
+from app_in_browser import ARGS, TIMEOUT_MS, start_server
 
 CLICKS = 21
 #: The camera from behind, far enough to see from mid-thigh to mid-calf.
@@ -119,17 +116,8 @@ def measure(geometry: str) -> list[str]:
 
     atlas = load_atlas(geometry=geometry)
     lines, packed = skin_bytes(atlas)
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "explorer.cli", "--geometry", geometry, "serve", "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://localhost:{port}/"
+    server, url = start_server(geometry)
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "credits", timeout=30).read()
-                break
-            except OSError:
-                time.sleep(0.2)
         request = urllib.request.Request(url + MESH_ROUTE.lstrip("/"), headers={"Accept-Encoding": "gzip"})
         served = urllib.request.urlopen(request, timeout=60).read()
         same = "the same bytes" if served == packed.compressed and gzip.decompress(served) == packed.payload else "DIFFERENT"
