@@ -2,9 +2,10 @@
 
 With the mode on, a click on the 3D view places a point on the skin instead of selecting (see
 :func:`explorer.pain_map.point_from_ray`); a list of the named regions does the same from the keyboard
-or a screen reader. The side panel then shows the causes felt there as cards, urgent ones first with
-their red flags, the structures beneath the point (highlighted and labelled in the view, the rest
-faint), and beside them what scans find in knees that do not hurt. The link keeps the point or region
+or a screen reader. A red pin marks the point in the view and its region is painted on the skin. The side
+panel then shows the causes felt there as cards, urgent ones first with their red flags, the structures
+beneath the point (highlighted and labelled in the view, the rest faint), the skin nerve supplying the
+spot, and beside them what scans find in knees that do not hurt. The link keeps the point or region
 (``hurt=medial_popliteal_fossa`` or ``hurt=-39.2,-43.1,5``).
 """
 
