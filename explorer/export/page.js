@@ -387,7 +387,7 @@
     info.append(card, element("p", "group", WELCOME));
   }
   function show(id) {
-    selected = id && byId[id] ? id : null;
+    selected = id && (byId[id] || data.info[id]) ? id : null;  // a skin nerve with no model is its painted skin
     info.replaceChildren();
     if (selected) showStructure(selected);
     else if (data.cause) showCause();

@@ -7,6 +7,7 @@ import json
 import math
 import re
 import zlib
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,19 +112,20 @@ def page_text(view=None, *, atlas: "Atlas | None" = None) -> str:
         structures.append(entry)
         meshes.append(packed)
     camera, frame = _camera(saved, atlas, involved)
+    described = _described(atlas, appearance, state.selected)
     data = {
         "title": saved.title or atlas.title, "disclaimer": atlas.disclaimer, "credits": atlas.credits(),
         "geometry": atlas.geometry_title, "notices": atlas.notices(),
-        "labels": saved.labels or bool(involved), "selected": state.selected if state.selected in appearance else "",
+        "labels": saved.labels or bool(involved), "selected": state.selected if state.selected in described else "",
         "highlight": HIGHLIGHT_COLOUR, "camera": camera, "frame": frame, "structures": structures,
         "clip": _clip_plane(state.clip), "views": _views(), "cause": _cause_card(atlas, state.cause, involved),
-        "info": {sid: _info(atlas, sid) for sid in appearance},
+        "info": {sid: _info(atlas, sid) for sid in described},
         "causes": {cid: {"name": atlas.causes[cid].name, "urgent": bool(atlas.causes[cid].urgent),
                          "html": _markdown(atlas, atlas.causes[cid].text)}
-                   for cid in dict.fromkeys(cid for sid in appearance for cid in atlas[sid].causes)},
+                   for cid in dict.fromkeys(cid for sid in described for cid in atlas[sid].causes)},
         "glossary": [{"id": t.id, "term": t.term, "definition": t.definition} for t in atlas.glossary.values()],
         "legAxis": leg_axis(atlas), "skin": [sid for sid in appearance if atlas[sid].group == SKIN_GROUP],
-        "paint": {sid: paint_lists(territories_for(atlas, sid)) for sid in appearance if territories_for(atlas, sid)},
+        "paint": paint_by_structure(atlas, described),
     }
     title = (saved.title or atlas.title).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # JSON inside a script element: no '<' may close it early.
@@ -151,6 +153,33 @@ def _drawn(view, atlas: "Atlas | None") -> "tuple[Atlas, SavedView, dict[str, tu
         atlas = load_atlas()
     saved = as_view(view, atlas)
     return atlas, saved, _appearance(saved, atlas)
+
+
+def _described(atlas: "Atlas", appearance: dict[str, tuple[str, float]], selected: str) -> list[str]:
+    """The structures the page can show the text of: those it draws, and a selected skin nerve with no model.
+
+    A nerve drawn only as the skin it supplies (the saphenous nerve) is selected in the page as in the app:
+    its territory is painted and its text shown.
+    """
+    drawn_skin = any(atlas[sid].group == SKIN_GROUP for sid in appearance)
+    if selected and selected not in appearance and drawn_skin and territories_for(atlas, selected):
+        return [*appearance, selected]
+    return list(appearance)
+
+
+def paint_by_structure(atlas: "Atlas", structure_ids: Iterable[str]) -> dict[str, list[list]]:
+    """Structure id -> the patches choosing it paints on the skin (:func:`~explorer.nerve_territories.paint_lists`),
+    for those of ``structure_ids`` that paint any: the page's ``paint``, which its shader draws on the skin.
+
+    Examples
+    --------
+    >>> from explorer import load_atlas
+    >>> paint = paint_by_structure(load_atlas(meshes=False), ["femur", "sural_nerve"])
+    >>> list(paint), paint["sural_nerve"][0][4]
+    (['sural_nerve'], '#8a5a00')
+    """
+    chosen = {sid: territories_for(atlas, sid) for sid in structure_ids}
+    return {sid: paint_lists(territories) for sid, territories in chosen.items() if territories}
 
 
 def _template(name: str) -> str:
