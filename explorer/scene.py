@@ -78,7 +78,6 @@ class KneeScene:
         self.selected: str | None = None
         self._cut_face_observers: dict[str, int] = {}
         self._paint_actors: dict[str, pv.Actor] = {}
-        self.plotter.renderer.AddObserver("StartEvent", lambda *_event: self._follow_skin())
         self._label_actor = None
         self._press_position: tuple[int, int] | None = None
         self._click_selection_enabled = False
@@ -114,20 +113,20 @@ class KneeScene:
         chosen = self.resolve(*ids) if ids else [sid for sid in self.actors if not self.atlas[sid].pathology]
         for sid in chosen:
             self.actors[sid].visibility = True
-        return self
+        return self._followed()
 
     def hide(self, *ids: str) -> "KneeScene":
         """Hide structures or groups."""
         for sid in self.resolve(*ids):
             self.actors[sid].visibility = False
-        return self
+        return self._followed()
 
     def isolate(self, *ids: str) -> "KneeScene":
         """Show only these structures or groups."""
         keep = set(self.resolve(*ids))
         for sid, actor in self.actors.items():
             actor.visibility = sid in keep
-        return self
+        return self._followed()
 
     def set_opacity(self, opacity: float, *ids: str) -> "KneeScene":
         """Set the opacity (0 to 1) of structures or groups (all when no id is given)."""
@@ -135,14 +134,14 @@ class KneeScene:
             raise ValueError(f"opacity must be between 0 and 1, got {opacity}")
         for sid in self.resolve(*ids) if ids else self.actors:
             self.actors[sid].prop.opacity = opacity
-        return self
+        return self._followed()
 
     def ghost(self, *ids: str, opacity: float = GHOST_OPACITY) -> "KneeScene":
         """Make everything but ``ids`` faint (X-ray view); with no id, ghost everything."""
         keep = set(self.resolve(*ids))
         for sid, actor in self.actors.items():
             actor.prop.opacity = 1.0 if sid in keep else opacity
-        return self
+        return self._followed()
 
     def highlight(self, *ids: str, colour: str = HIGHLIGHT_COLOUR) -> "KneeScene":
         """Colour structures or groups with the highlight colour; others get their own colours back."""
@@ -170,8 +169,8 @@ class KneeScene:
     def paint_skin(self, territories: tuple[Territory, ...] | list[Territory]) -> "KneeScene":
         """Paint nerve territories on the skin (none: bare skin), as the browser does for a selected nerve.
 
-        The painted skin follows the skin's visibility, cut and opacity, and is at least ``PAINT_OPACITY``
-        opaque so that it shows on the faint skin.
+        The painted skin follows the skin's visibility, cut and opacity as the scene's methods change them,
+        and is at least ``PAINT_OPACITY`` opaque so that it shows on the faint skin.
 
         Examples
         --------
@@ -192,6 +191,11 @@ class KneeScene:
                 self._paint_actors[sid] = self.plotter.add_mesh(
                     painted, scalars="paint", rgb=True, smooth_shading=True, specular=0.2, pickable=False,
                     name=f"{sid}-paint", render=False)
+        self._follow_skin()
+        return self
+
+    def _followed(self) -> "KneeScene":
+        """The scene, its painted skin made to follow the skin again (after a change of what is shown)."""
         self._follow_skin()
         return self
 
@@ -235,7 +239,7 @@ class KneeScene:
                 low, high = actor.mapper.GetInput().GetBounds()[2 * "xyz".index(axis):][:2]
                 if low < position_mm < high:
                     self._cap(sid)
-        return self
+        return self._followed()
 
     def _cap(self, structure_id: str) -> None:
         """Draw the structure's back faces (its inside, seen through a cut) as its cut face.
