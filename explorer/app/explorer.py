@@ -23,7 +23,6 @@ from panel.io.document import hold
 from panel.io.state import set_curdoc
 
 from explorer.app.canvas import KneeCanvas
-from explorer.app.choice import Choice
 from explorer.app.controls import check_box, slider
 from explorer.app.describe import ViewDescription, describe_view
 from explorer.app.downloads import DownloadBar
@@ -411,10 +410,6 @@ class KneeExplorerApp(pn.viewable.Viewer):
         if moved != self.camera:
             self.camera = moved
 
-    def show_notice(self, text: str) -> None:
-        """Say ``text`` in the notice above the panels at once (a list refusing what the page sent, say)."""
-        self.notice = text
-
     def update_link(self) -> None:
         """Write the link of what is shown into the page's address (a learning mode calls it when it changes)."""
         self._update_location()
@@ -447,8 +442,8 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.leave_cause_button = pn.widgets.Button(label="Leave pain-cause view", visible=False)
         self.leave_cause_button.on_click(lambda _e: setattr(self, "cause", ""))
         options = {"(none)": ""} | {c.name: c.id for c in sorted(self.atlas.causes.values(), key=lambda c: c.name)}
-        self.cause_select = Choice(label="Pain behind the knee: choose a cause", options=options,
-                                   on_refused=self.show_notice, sizing_mode="stretch_width")
+        self.cause_select = pn.widgets.Select(label="Pain behind the knee: choose a cause", options=options,
+                                              sizing_mode="stretch_width")
         self.cause_select.link(self, value="cause", bidirectional=True)
         self.view_buttons = [pn.widgets.Button(label=name.capitalize(), description=f"Look from the {name} side")
                              for name in VIEWS]
@@ -467,7 +462,7 @@ class KneeExplorerApp(pn.viewable.Viewer):
         self.ghost_toggle.link(self, checked="ghost", bidirectional=True)
         self.labels_toggle = check_box("Show labels in 3D")
         self.labels_toggle.link(self, checked="labels", bidirectional=True)
-        self.clip_select = Choice(label="Cut through the knee", options=list(CLIP_AXES), on_refused=self.show_notice)
+        self.clip_select = pn.widgets.Select(label="Cut through the knee", options=list(CLIP_AXES))
         self.clip_select.link(self, value="clip_axis", bidirectional=True)
         self.clip_slider = slider("Cut position", -CLIP_RANGE_MM, CLIP_RANGE_MM, 1, 0.0, unit=" mm", live=True)
         self.clip_slider.link(self, value="clip_position", bidirectional=True)
@@ -518,13 +513,10 @@ class KneeExplorerApp(pn.viewable.Viewer):
         count = len(self.tree.matches)
         self.search_result.object = f'<p role="status">{count} structure{"s" if count != 1 else ""} found</p>'
 
-    @param.depends("notice", watch=True)
-    def _show_notice(self) -> None:
+    def _update_panels(self) -> None:
         self.notice_pane.object = (f'<p class="knee-notice" role="alert">{escape(self.notice)}</p>'
                                    if self.notice else "")
         self.notice_pane.visible = bool(self.notice)
-
-    def _update_panels(self) -> None:
         if self.selected:
             self.info.object = structure_html(self.atlas, self.selected)
             links = [{"label": f"Pain cause: {self.atlas.causes[c].name}", "kind": "cause", "id": c}

@@ -4,10 +4,6 @@ A mode is built with the app (:class:`~explorer.app.explorer.KneeExplorerApp`) a
 its public parameters and methods (``selected``, ``cause``, ``visible``, ``camera``,
 ``show_structure``...). It may take clicks on the 3D view through ``app.pick_handler`` (the click's
 ray is ``app.canvas.last_ray``), and it adds its own arguments to the view's link.
-
-A page can send any value into a mode's widgets: a mode takes only what it offers and says what it
-refused in ``app.show_notice`` (a list is an :class:`~explorer.app.choice.Choice`, which does both), for
-an error raised there would drop the click that follows it.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ import numpy as np
 import panel as pn
 
 from explorer.annotations import plain_text
-from explorer.app.choice import Choice
 from explorer.app.controls import check_box
 from explorer.app.links import LinkList
 from explorer.appearance import appearance
@@ -82,8 +81,8 @@ class PainMapMode(pn.viewable.Viewer):
         self.toggle = check_box("Take a point: a click on the 3D view marks where it hurts")
         self.toggle.param.watch(lambda event: self.switch(bool(event.new)), "checked")
         names = {region.name: region.id for region in self.atlas.pain_regions.regions.values()}
-        self.chooser = Choice(label="Or choose where it hurts", options={_NO_REGION: ""} | names,
-                              on_refused=app.show_notice, sizing_mode="stretch_width")
+        self.chooser = pn.widgets.Select(label="Or choose where it hurts", options={_NO_REGION: ""} | names,
+                                         sizing_mode="stretch_width")
         self.chooser.param.watch(self._on_chooser, "value")
         self.result = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[_STYLE])
         self.cause_links = LinkList(heading="Open a cause's full card", on_choose=self._on_link,

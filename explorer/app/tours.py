@@ -12,7 +12,6 @@ from html import escape
 
 import panel as pn
 
-from explorer.app.choice import Choice
 from explorer.app.state import KEYS as VIEW_KEYS
 from explorer.text import markdown_to_html
 from explorer.tours import Tour
@@ -74,8 +73,9 @@ class GuidedTours(pn.viewable.Viewer):
         self.tours: dict[str, Tour] = dict(sorted(app.atlas.tours.items(), key=lambda item: item[1].title))
         self.tour: Tour | None = None
         self.step = 0  # counted from 1; 0 while no tour is open
-        self.choose = Choice(label="Choose a tour", options={tour.title: tid for tid, tour in self.tours.items()},
-                             on_refused=app.show_notice, sizing_mode="stretch_width")
+        self.choose = pn.widgets.Select(label="Choose a tour",
+                                        options={tour.title: tid for tid, tour in self.tours.items()},
+                                        sizing_mode="stretch_width")
         self.start_button = pn.widgets.Button(label="Start tour", color="primary",
                                               description="Open the chosen tour at its first step")
         self.previous_button = pn.widgets.Button(label="Previous step", disabled=True)
