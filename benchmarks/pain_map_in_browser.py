@@ -27,18 +27,14 @@ import argparse
 import contextlib
 import math
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 
-from app_in_browser import ARGS, TIMEOUT_MS, _free_port
+from app_in_browser import ARGS, TIMEOUT_MS, start_server
 
-ROOT = Path(__file__).resolve().parents[1]
 EYE_DISTANCE_MM = 540.9
 VIEW_ANGLE_DEG = 30.0
 #: The sides the camera looks from, as angles round the leg (0 front, 90 outer side, 180 back, 270 inner).
@@ -104,17 +100,8 @@ _WATCH_CAUSES = """
 @contextlib.contextmanager
 def served(geometry: str) -> Iterator[str]:
     """``knee-explorer serve`` with one geometry set, in a separate process; yields its URL once it answers."""
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "explorer.cli", "--geometry", geometry, "serve", "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://localhost:{port}/"
+    server, url = start_server(geometry)
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "credits", timeout=30).read()
-                break
-            except OSError:
-                time.sleep(0.2)
         yield url
     finally:
         server.terminate()
